@@ -66,7 +66,11 @@ def _open(path):
 
 def _libsndfile_message(exc):
     text = str(exc).strip()
-    return text.split(": ", 1)[-1] if text else type(exc).__name__
+    text = text.split(": ", 1)[-1] if text else type(exc).__name__
+    if "does not exist or is not a regular file" in text:
+        # libsndfile's wording when no format matches the bytes of an existing file
+        return "format not recognised"
+    return text
 
 
 def _check_path(path):

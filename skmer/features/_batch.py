@@ -1,0 +1,267 @@
+"""Machinery shared by the audio transformers: inputs, caching, parallel batches.
+
+An audio transformer computes one array per input "source": a :class:`ClipSpec`
+(a window of a file) or a row of a waveform array. This module turns the X a
+user passes into sources, computes each source once through an optional
+``joblib.Memory`` keyed on the file's identity (path, size, mtime) and the
+parameters, runs sources in parallel with joblib, and gathers every failure
+before reporting them together.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+
+from ..audio import ClipSpec
+from ..exceptions import FeatureExtractionError
+
+CROP_MODES = ("start", "center", "random")
+ON_ERROR_MODES = ("raise", "warn")
+
+
+def as_sources(X, *, sr):
+    """Normalise a transformer's X into a list of sources.
+
+    Parameters
+    ----------
+    X : sequence of path, sequence of ClipSpec/(path, offset, duration), \
+DataFrame with a ``path`` column, or ndarray of float, shape (n_samples, n_audio_samples)
+        Audio files, windows of audio files, or waveforms sampled at `sr`.
+    sr : int
+        Sampling rate of waveform rows, in Hz (only used in messages).
+
+    Returns
+    -------
+    sources : list of ClipSpec or ndarray of float32, shape (n_audio_samples,)
+    """
+    if hasattr(X, "columns") and hasattr(X, "itertuples"):  # pandas DataFrame
+        if "path" not in X.columns:
+            raise ValueError(
+                "a DataFrame X needs a 'path' column (and optionally 'offset' and "
+                f"'duration' in seconds); got columns {list(X.columns)}"
+            )
+        offsets = X["offset"] if "offset" in X.columns else [0.0] * len(X)
+        durations = X["duration"] if "duration" in X.columns else [None] * len(X)
+        return [_clip(p, o, d) for p, o, d in zip(X["path"], offsets, durations)]
+
+    if isinstance(X, str | os.PathLike):
+        raise TypeError(
+            "X must be a sequence of audio paths, not a single path; wrap it in a list: [path]"
+        )
+    if isinstance(X, np.ndarray) and X.dtype.kind in "fiu":
+        if X.ndim != 2:
+            raise ValueError(
+                "a numeric X must be a 2-D array of mono waveforms, shape "
+                f"(n_samples, n_audio_samples) at sr={sr} Hz; got shape {X.shape}"
+            )
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(f"X holds no audio: shape {X.shape}")
+        X = X.astype(np.float32, copy=False)
+        bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+        if bad.size:
+            raise ValueError(
+                f"waveform rows {bad[:10].tolist()} contain NaN or infinite samples"
+            )
+        return list(X)
+
+    try:
+        items = list(X)
+    except TypeError:
+        raise TypeError(
+            "X must be a sequence of audio paths or clip specs, or a 2-D waveform "
+            f"array; got {type(X).__name__}"
+        ) from None
+    if not items:
+        raise ValueError("X is empty: expected at least one audio path or waveform")
+    if all(isinstance(x, np.ndarray) and x.dtype.kind == "f" for x in items):
+        return as_sources(np.asarray(items), sr=sr)
+    return [_item_to_clip(x, i) for i, x in enumerate(items)]
+
+
+def _item_to_clip(x, i):
+    if isinstance(x, str | os.PathLike):
+        return _clip(x, 0.0, None)
+    if isinstance(x, ClipSpec):
+        return _clip(*x)
+    if isinstance(x, tuple | list | np.ndarray) and 1 <= len(x) <= 3:
+        seq = list(x)
+        if isinstance(seq[0], str | os.PathLike):
+            return _clip(*seq)
+    raise TypeError(
+        f"X[{i}] must be a path or a clip spec (path, offset_seconds, duration_seconds); "
+        f"got {type(x).__name__}: {x!r:.80}"
+    )
+
+
+def _clip(path, offset=0.0, duration=None):
+    offset = 0.0 if offset is None or (isinstance(offset, float) and np.isnan(offset)) else offset
+    if duration is not None and isinstance(duration, float) and np.isnan(duration):
+        duration = None
+    if not isinstance(offset, Real) or offset < 0:
+        raise ValueError(f"clip offset must be a number of seconds >= 0, got {offset!r} ({path})")
+    if duration is not None and (not isinstance(duration, Real) or duration <= 0):
+        raise ValueError(f"clip duration must be > 0 seconds or None, got {duration!r} ({path})")
+    return ClipSpec(os.fspath(path), float(offset), None if duration is None else float(duration))
+
+
+def describe(source, index):
+    """Human-readable name of a source for messages."""
+    if isinstance(source, ClipSpec):
+        if source.offset == 0.0 and source.duration is None:
+            return source.path
+        window = f"{source.offset:g}s+" + ("end" if source.duration is None else f"{source.duration:g}s")
+        return f"{source.path} [{window}]"
+    return f"waveform row {index}"
+
+
+def file_identity(path):
+    """(absolute path, size in bytes, mtime in ns): changes whenever the file does."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError:
+        return (str(p.absolute()), -1, -1)
+    return (str(p.resolve()), st.st_size, st.st_mtime_ns)
+
+
+def check_memory(memory):
+    """``None``, a folder path or a ``joblib.Memory`` -> a ``joblib.Memory`` or None."""
+    if memory is None:
+        return None
+    import joblib
+
+    if isinstance(memory, str | os.PathLike):
+        return joblib.Memory(os.fspath(memory), verbose=0)
+    if isinstance(memory, joblib.Memory):
+        return memory
+    raise TypeError(
+        f"memory must be None, a folder path or a joblib.Memory; got {type(memory).__name__}"
+    )
+
+
+def check_choice(name, value, options):
+    if value not in options:
+        raise ValueError(f"{name} must be one of {list(options)}, got {value!r}")
+
+
+def check_positive(name, value, *, allow_none=False, allow_zero=False, integer=False):
+    if value is None and allow_none:
+        return
+    kind = Integral if integer else Real
+    ok = isinstance(value, kind) and not isinstance(value, bool) and np.isfinite(value)
+    ok = ok and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        what = "an integer" if integer else "a number"
+        bound = ">= 0" if allow_zero else "> 0"
+        extra = " or None" if allow_none else ""
+        raise ValueError(f"{name} must be {what} {bound}{extra}, got {value!r}")
+
+
+def crop_start(n_available, n_wanted, crop, rng_for_source):
+    """First index of a window of `n_wanted` inside `n_available` (0 when it does not fit).
+
+    ``'start'`` keeps the beginning, ``'center'`` the middle, ``'random'`` a
+    uniformly drawn position from ``rng_for_source()``.
+    """
+    slack = n_available - n_wanted
+    if slack <= 0:
+        return 0
+    if crop == "start":
+        return 0
+    if crop == "center":
+        return slack // 2
+    return int(rng_for_source().integers(0, slack + 1))
+
+
+def source_rng(random_state, source, index):
+    """Random generator for a random crop of one source.
+
+    With an int `random_state` the crop of a file depends only on the seed and
+    the file window (not on the other files in the batch), so a clip gets the
+    same crop in every fold and at predict time.
+    """
+    if isinstance(random_state, Integral):
+        key = describe(source, index) if isinstance(source, ClipSpec) else f"row{index}"
+        return np.random.default_rng([int(random_state) & 0xFFFFFFFF, zlib.crc32(key.encode())])
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**31 - 1))
+    if random_state is None:
+        return np.random.default_rng()
+    raise ValueError(f"random_state must be None, an int or a RandomState, got {random_state!r}")
+
+
+def _guarded(func, source, index, args, limit_threads):
+    """Run one source; return ('ok', result) or ('error', reason) instead of raising."""
+    try:
+        if limit_threads:
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(limits=1):
+                return "ok", func(source, index, *args)
+        return "ok", func(source, index, *args)
+    except (OSError, ValueError, RuntimeError, MemoryError) as exc:
+        return "error", f"{type(exc).__name__}: {exc}"
+
+
+def run_batch(func, sources, args=(), *, n_jobs=None, verbose=0, on_error="raise", desc=""):
+    """Apply ``func(source, index, *args)`` to every source, in parallel, keeping going on errors.
+
+    Parameters
+    ----------
+    func : callable
+        Module-level function (picklable) computing one source from the
+        source and its position in the batch.
+    sources : list
+        Output of :func:`as_sources`.
+    args : tuple
+        Extra positional arguments for `func`.
+    n_jobs : int or None
+        joblib parallelism; runs under the active joblib backend (Dask too).
+    verbose : int
+        ``> 0`` shows a tqdm progress bar.
+    on_error : {'raise', 'warn'}
+        After every source has been attempted, ``'raise'`` raises one
+        :class:`FeatureExtractionError` listing every failure; ``'warn'``
+        warns with the same list and returns ``None`` for the failures.
+
+    Returns
+    -------
+    results : list
+        One result per source (``None`` for failures under ``'warn'``).
+    """
+    import joblib
+
+    n_workers = joblib.effective_n_jobs(n_jobs) if len(sources) > 1 else 1
+    limit = n_workers > 1
+    if n_workers == 1:
+        outcomes = (_guarded(func, s, i, args, False) for i, s in enumerate(sources))
+    else:
+        parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator")
+        outcomes = parallel(
+            joblib.delayed(_guarded)(func, s, i, args, limit) for i, s in enumerate(sources)
+        )
+    if verbose:
+        from tqdm.auto import tqdm
+
+        outcomes = tqdm(outcomes, total=len(sources), desc=desc, unit="file")
+
+    results, failures = [], []
+    for i, (status, value) in enumerate(outcomes):
+        if status == "ok":
+            results.append(value)
+        else:
+            results.append(None)
+            failures.append((describe(sources[i], i), value))
+    if failures:
+        error = FeatureExtractionError(failures)
+        if on_error == "raise":
+            raise error
+        import warnings
+
+        warnings.warn(f"{error} Their rows are filled with NaN.", stacklevel=3)
+    return results
