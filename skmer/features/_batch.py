@@ -235,20 +235,23 @@ def run_batch(func, sources, args=(), *, n_jobs=None, verbose=0, on_error="raise
         One result per source (``None`` for failures under ``'warn'``).
     """
     import joblib
+    from threadpoolctl import threadpool_limits
 
     n_workers = joblib.effective_n_jobs(n_jobs) if len(sources) > 1 else 1
-    limit = n_workers > 1
     if n_workers == 1:
         outcomes = (_guarded(func, s, i, args, False) for i, s in enumerate(sources))
     else:
         parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator")
         outcomes = parallel(
-            joblib.delayed(_guarded)(func, s, i, args, limit) for i, s in enumerate(sources)
+            joblib.delayed(_guarded)(func, s, i, args, True) for i, s in enumerate(sources)
         )
     if verbose:
         from tqdm.auto import tqdm
 
         outcomes = tqdm(outcomes, total=len(sources), desc=desc, unit="file")
+    # One BLAS thread everywhere, so results are bit-identical whatever n_jobs and backend.
+    with threadpool_limits(limits=1):
+        outcomes = list(outcomes)
 
     results, failures = [], []
     for i, (status, value) in enumerate(outcomes):
