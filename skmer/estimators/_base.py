@@ -1,0 +1,422 @@
+"""Shared machinery of the ADFF skorch estimators.
+
+:class:`_ADFFMixin` sits in front of skorch's ``NeuralNetRegressor`` /
+``NeuralNetClassifier`` in the MRO. It
+
+* builds :class:`skmer.nn.ADFFNet` from the estimator's plain keyword
+  hyper-parameters and the shape of the training data (``seg_num`` input
+  channels, number of outputs), at every ``fit``;
+* validates ``X`` and ``y`` completely before anything is initialised or
+  trained;
+* adds the paper's optimisation protocol (Adam with weight decay, MultiStepLR)
+  as defaults, an optional tqdm batch bar, the ``'auto'`` device and
+  ``random_state`` seeding.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array, check_is_fitted
+from skorch.callbacks import LRScheduler, ProgressBar
+from skorch.utils import to_tensor
+
+from ..nn.adff import MIN_FRAMES, MIN_MELS
+
+__all__ = ["resolve_device"]
+
+#: The paper's learning-rate decay epochs (section 3.2).
+PAPER_LR_MILESTONES = (20, 45, 80, 110, 140, 170)
+
+_RECIPE = (
+    "use LogMelTransformer followed by SegmentStacker to produce it, e.g. "
+    "make_pipeline(LogMelTransformer(), SegmentStacker(seg_num=6), {name}())"
+)
+
+
+def resolve_device(device):
+    """Turn ``'auto'`` into ``'cuda'`` or ``'cpu'``; return other values unchanged.
+
+    Parameters
+    ----------
+    device : str, torch.device or None
+        ``'auto'`` selects ``'cuda'`` when :func:`torch.cuda.is_available`,
+        else ``'cpu'``.
+
+    Returns
+    -------
+    device : str, torch.device or None
+    """
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+# Shared numpydoc text of the two estimators' parameters (formatted into each
+# class docstring).
+_NETWORK_PARAMS_DOC = """\
+    width : float, default=1.0
+        Channel multiplier of the VGG16 convolution levels: ``1.0`` is VGG16's
+        64-128-256-512-512 channels as in the paper. ``1/8`` trains a toy
+        problem on a laptop CPU in under a minute.
+    lstm_hidden : int, default=64
+        Hidden size of each direction of the per-level 2-layer BiLSTMs (not
+        given by the paper).
+    fc_sizes : tuple of int, default=(256, 64)
+        Sizes of the fully connected layers after the fusion of the five
+        level features (not given by the paper).
+    dropout : float, default=0.2
+        Dropout after each fully connected layer, in ``[0, 1)``.
+    se_reduction : int, default=16
+        Reduction ratio of the squeeze-and-excitation attention.
+    use_se : bool, default=True
+        Use SE attention (``False``: the paper's "w/o SE" ablation).
+    use_tflm : bool, default=True
+        Use SE + BiLSTM per level (``False``: the paper's "w/o TFLM" ablation,
+        each level is global-average-pooled instead).
+    precision : {'fp32', 'bf16'}, default='fp32'
+        ``'bf16'`` runs convolutions and linear layers under bfloat16
+        :func:`torch.autocast` (weights, optimiser state, BiLSTMs and loss stay
+        float32). About 2x faster at full width on CPUs with AVX512-BF16/AMX
+        and on recent GPUs; results differ slightly from ``'fp32'``.
+    channels_last : bool, default=False
+        Use the channels-last (NHWC) memory format for the convolutions;
+        usually faster on CPU, especially combined with ``precision='bf16'``.
+    lr : float, default=1e-5
+        Initial learning rate (paper: 1e-5; ``1e-3`` suits short CPU runs).
+    weight_decay : float or None, default=1e-5
+        L2 weight decay passed to the optimiser (Adam's ``weight_decay``;
+        paper: 1e-5). ``None`` passes nothing; ``optimizer__weight_decay``
+        takes precedence.
+    max_epochs : int, default=200
+        Number of training epochs (paper: 200).
+    batch_size : int, default=32
+        Mini-batch size for training and prediction (paper: 32).
+    lr_milestones : tuple of int or None, default=(20, 45, 80, 110, 140, 170)
+        Epochs at which the learning rate is multiplied by ``lr_gamma``
+        (:class:`torch.optim.lr_scheduler.MultiStepLR` through skorch's
+        ``LRScheduler`` callback, named ``'lr_scheduler'``; paper section 3.2).
+        ``None`` or empty keeps the learning rate constant.
+    lr_gamma : float, default=0.5
+        Decay factor at each milestone. The paper does not state it; 0.5
+        leaves ``lr * 0.5**6 ~ lr / 64`` after epoch 170.
+    optimizer : torch optimizer class, default=torch.optim.Adam
+        Optimiser (paper: Adam). Its other arguments are set with
+        ``optimizer__<name>``.
+    train_split : callable or None, default=None
+        skorch's internal validation split. ``None`` (the default, unlike
+        skorch) trains on all of ``X``: do model selection outside, e.g.
+        with :func:`~sklearn.model_selection.cross_validate`. Pass
+        ``skorch.dataset.ValidSplit(5)`` to monitor a 20 % hold-out in the
+        epoch table.
+    random_state : int, numpy.random.RandomState or None, default=None
+        Seeds parameter initialisation, batch shuffling and dropout at the
+        start of each ``fit`` / ``partial_fit`` (the global torch RNG state is
+        restored afterwards). With an int, training on CPU is reproducible:
+        the same data and seed give the same predictions. ``None`` uses the
+        global torch RNG as is. (cuDNN kernels may still be non-deterministic
+        on GPU.)
+    device : {'cpu', 'cuda', 'auto'} or str or torch.device, default='cpu'
+        Where the network is trained and run. ``'auto'`` means ``'cuda'`` if
+        available, else ``'cpu'`` (resolved at each ``fit``, prediction and
+        unpickling). A model trained on GPU can be unpickled on a CPU-only
+        machine; it is then moved to the CPU.
+    verbose : int, default=1
+        ``0``: silent; ``1``: skorch's per-epoch table (loss, duration, learning
+        rate); ``2`` or more: additionally a tqdm progress bar over the batches.
+    module : type, default=ADFFNet
+        The torch module class. It is instantiated at ``fit`` with
+        ``seg_num``, ``n_outputs`` and the network parameters above as keyword
+        arguments (plus any ``module__<name>`` argument).
+    **kwargs
+        Other skorch :class:`~skorch.NeuralNet` arguments, e.g. ``callbacks``,
+        ``iterator_train__num_workers``, ``warm_start``, ``optimizer__<name>``.
+        Training batches are shuffled unless ``iterator_train__shuffle=False``.
+"""
+
+
+class _ADFFMixin:
+    """ADFF-specific behaviour shared by the regressor and the classifier.
+
+    Subclasses implement ``_validate_y(y, reset)`` returning the target as
+    passed to skorch, and ``_n_module_outputs()``.
+    """
+
+    def _init_adff_params(
+        self,
+        width,
+        lstm_hidden,
+        fc_sizes,
+        dropout,
+        se_reduction,
+        use_se,
+        use_tflm,
+        precision,
+        channels_last,
+        weight_decay,
+        lr_milestones,
+        lr_gamma,
+        random_state,
+    ):
+        self.width = width
+        self.lstm_hidden = lstm_hidden
+        self.fc_sizes = fc_sizes
+        self.dropout = dropout
+        self.se_reduction = se_reduction
+        self.use_se = use_se
+        self.use_tflm = use_tflm
+        self.precision = precision
+        self.channels_last = channels_last
+        self.weight_decay = weight_decay
+        self.lr_milestones = lr_milestones
+        self.lr_gamma = lr_gamma
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ skorch hooks
+
+    @property
+    def _default_callbacks(self):
+        callbacks = list(super()._default_callbacks)
+        extra = []
+        if self.lr_milestones is not None and len(self.lr_milestones) > 0:
+            extra.append(
+                (
+                    "lr_scheduler",
+                    LRScheduler(
+                        policy=torch.optim.lr_scheduler.MultiStepLR,
+                        milestones=[int(m) for m in self.lr_milestones],
+                        gamma=self.lr_gamma,
+                    ),
+                )
+            )
+        if isinstance(self.verbose, numbers.Real) and self.verbose > 1:
+            extra.append(("progress_bar", ProgressBar()))
+        # skorch moves PrintLog to the end anyway; keep the others in order.
+        return callbacks + extra
+
+    def get_params_for(self, prefix):
+        """Collect init parameters for a component (skorch API).
+
+        Adds ``shuffle=True`` for the training iterator unless
+        ``iterator_train__shuffle`` was given.
+        """
+        params = super().get_params_for(prefix)
+        if prefix == "iterator_train":
+            params.setdefault("shuffle", True)
+        return params
+
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        """Optimiser arguments (skorch API); adds ``weight_decay`` unless set."""
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        if prefix == "optimizer" and self.weight_decay is not None:
+            kwargs.setdefault("weight_decay", self.weight_decay)
+        return args, kwargs
+
+    def _module_kwargs(self):
+        try:
+            seg_num = self.input_shape_[0]
+        except AttributeError:
+            raise AttributeError(
+                f"{type(self).__name__} builds its network from the shape of the training "
+                "data; call fit(X, y) rather than initialize()"
+            ) from None
+        return {
+            "seg_num": int(seg_num),
+            "n_outputs": int(self._n_module_outputs()),
+            "width": self.width,
+            "lstm_hidden": self.lstm_hidden,
+            "fc_sizes": tuple(self.fc_sizes),
+            "dropout": self.dropout,
+            "se_reduction": self.se_reduction,
+            "use_se": self.use_se,
+            "use_tflm": self.use_tflm,
+            "precision": self.precision,
+            "channels_last": self.channels_last,
+        }
+
+    def initialize_module(self):
+        """Build the network from the hyper-parameters and the fitted input shape."""
+        kwargs = self._module_kwargs()
+        kwargs.update(self.get_params_for("module"))
+        self.module_ = self.initialized_instance(self.module, kwargs)
+        return self
+
+    def initialize(self):
+        """Initialise callbacks, module, criterion and optimiser (skorch API)."""
+        with self._resolved_device():
+            return super().initialize()
+
+    def infer(self, x, **fit_params):
+        """Run the module on one batch (skorch API), on the resolved device."""
+        x = to_tensor(x, device=resolve_device(self.device))
+        if isinstance(x, Mapping):
+            return self.module_(**self._merge_x_and_fit_params(x, fit_params))
+        return self.module_(x, **fit_params)
+
+    def load_params(self, *args, **kwargs):
+        """Load saved parameters (skorch API), resolving ``device='auto'``."""
+        with self._resolved_device():
+            return super().load_params(*args, **kwargs)
+
+    def __setstate__(self, state):
+        if isinstance(state.get("device"), str) and state["device"] == "auto":
+            state["device"] = resolve_device("auto")
+            super().__setstate__(state)
+            self.device = "auto"
+        else:
+            super().__setstate__(state)
+
+    # ------------------------------------------------------------------ contexts
+
+    @contextlib.contextmanager
+    def _resolved_device(self):
+        """Temporarily replace ``device='auto'`` by the actual device.
+
+        skorch reads ``self.device`` in many places during training; the
+        parameter itself is restored afterwards so that ``get_params`` is
+        unchanged.
+        """
+        device = self.device
+        resolved = resolve_device(device)
+        if resolved is device:
+            yield
+            return
+        self.device = resolved
+        try:
+            yield
+        finally:
+            self.device = device
+
+    @contextlib.contextmanager
+    def _seeded(self):
+        """Seed torch from ``random_state`` for one fit; restore the RNG afterwards."""
+        if self.random_state is None:
+            yield
+            return
+        if isinstance(self.random_state, numbers.Integral) and not isinstance(
+            self.random_state, bool
+        ):
+            seed = int(self.random_state)
+        else:
+            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        device = torch.device(resolve_device(self.device) or "cpu")
+        cuda_devices = []
+        if device.type == "cuda" and torch.cuda.is_available():
+            index = device.index if device.index is not None else torch.cuda.current_device()
+            cuda_devices = [index]
+        with torch.random.fork_rng(devices=cuda_devices):
+            torch.manual_seed(seed)
+            yield
+
+    # ------------------------------------------------------------------ validation
+
+    def _validate_X(self, X, reset):
+        """Check ``X`` and return it as a float32 array of shape (n, seg_num, T, M)."""
+        name = type(self).__name__
+        if isinstance(X, torch.Tensor):
+            X = X.detach().cpu().numpy()
+        ndim = getattr(X, "ndim", None)
+        if ndim is None:
+            ndim = np.ndim(X)
+        if ndim != 4:
+            shape = getattr(X, "shape", None) or np.shape(X)
+            raise ValueError(
+                f"{name} expects X of shape (n_clips, seg_num, n_frames, n_mels), a stack "
+                f"of log-mel segments; got a {ndim}-D input of shape {tuple(shape)}. "
+                + _RECIPE.format(name=name)
+                + "."
+            )
+        X = check_array(
+            X,
+            allow_nd=True,
+            dtype=np.float32,
+            ensure_all_finite=True,
+            input_name="X",
+            estimator=self,
+        )
+        n, seg_num, n_frames, n_mels = X.shape
+        if n_frames < MIN_FRAMES or n_mels < MIN_MELS:
+            raise ValueError(
+                f"{name} needs at least {MIN_FRAMES} frames and {MIN_MELS} mel bands per "
+                f"segment (the network halves both axes five times); got X of shape "
+                f"{X.shape} = (n_clips, seg_num={seg_num}, n_frames={n_frames}, "
+                f"n_mels={n_mels}). Use fewer segments (SegmentStacker(seg_num=...)), "
+                "longer clips or more mel bands."
+            )
+        if reset:
+            return X
+        fit_seg, _, fit_mels = self.input_shape_
+        if seg_num != fit_seg:
+            raise ValueError(
+                f"X has seg_num={seg_num} segments (channels) but {name} was fitted with "
+                f"seg_num={fit_seg}; X shape {X.shape}"
+            )
+        if n_mels != fit_mels:
+            raise ValueError(
+                f"X has {n_mels} mel bands but {name} was fitted with {fit_mels}; X shape {X.shape}"
+            )
+        return X
+
+    def _validate_fit_data(self, X, y, reset, **kwargs):
+        X = self._validate_X(X, reset=reset)
+        y = self._validate_y(y, X.shape[0], reset=reset, **kwargs)
+        if reset:
+            self.input_shape_ = tuple(int(s) for s in X.shape[1:])
+        return X, y
+
+    def _check_fitted(self):
+        check_is_fitted(self, ["module_", "input_shape_"])
+
+    # ------------------------------------------------------------------ training API
+
+    def fit(self, X, y, **fit_params):
+        """Build the network for the shape of ``X`` and ``y`` and train it.
+
+        ``X`` and ``y`` are validated completely before the network is built
+        or trained. Unless ``warm_start=True``, the network is re-created at
+        every call, so the number of segments, outputs or classes may change
+        between calls (e.g. in a grid search over ``SegmentStacker.seg_num``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, seg_num, n_frames, n_mels)
+            Stacked log-mel segments, float; ``n_frames >= 32`` and
+            ``n_mels >= 32``.
+        y : array-like of shape (n_clips,) or (n_clips, n_outputs)
+            Targets.
+        **fit_params : dict
+            Passed to the module's ``forward`` and to ``train_split``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        reset = not (self.warm_start and self.initialized_)
+        X, y = self._validate_fit_data(X, y, reset=reset)
+        with self._resolved_device(), self._seeded():
+            if reset:
+                self.initialize()
+            super().partial_fit(X, y, _routing_method="fit", **fit_params)
+        return self
+
+    def _partial_fit(self, X, y, fit_params, **validate_kwargs):
+        reset = not self.initialized_
+        X, y = self._validate_fit_data(X, y, reset=reset, **validate_kwargs)
+        with self._resolved_device(), self._seeded():
+            if reset:
+                self.initialize()
+            super().partial_fit(X, y, **fit_params)
+        return self
+
+    def _forward_output(self, X):
+        """Validated module output on ``X`` as a numpy array (n, n_module_outputs)."""
+        self._check_fitted()
+        X = self._validate_X(X, reset=False)
+        # NeuralNet.predict_proba: forward in eval mode + predict_nonlinearity.
+        return super().predict_proba(X)

@@ -1,0 +1,464 @@
+"""scikit-learn estimators for the ADFF network (Huang et al., 2022).
+
+:class:`ADFFRegressor` predicts continuous emotion values (valence and/or
+arousal); :class:`ADFFClassifier` predicts emotion categories (e.g. the
+quadrants of :func:`~skmer.estimators.va_to_quadrant`). Both are skorch nets
+and therefore scikit-learn estimators: they work in pipelines, grid searches,
+cross-validation, ``clone``, pickle and joblib.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
+from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
+from skorch.callbacks import EpochScoring
+from skorch.utils import to_numpy
+
+from ..nn.adff import ADFFNet
+from ._base import _NETWORK_PARAMS_DOC, PAPER_LR_MILESTONES, _ADFFMixin
+
+__all__ = ["ADFFClassifier", "ADFFRegressor"]
+
+
+def _encoded_accuracy(net, X, y):
+    """Accuracy on skorch's internal validation split, whose ``y`` is label-encoded."""
+    # skorch's own predict_proba: works on datasets and uses the scoring cache
+    y_pred = NeuralNet.predict_proba(net, X).argmax(axis=1)
+    return float(np.mean(y_pred == to_numpy(y).reshape(-1)))
+
+
+class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
+    __doc__ = (
+        """Music emotion regression with the ADFF network.
+
+    Attention-based deep feature fusion (Huang et al., Interspeech 2022): a
+    VGG16-style CNN over stacked log-mel segments, squeeze-and-excitation
+    attention and a BiLSTM per CNN level, and fully connected layers on the
+    fused level features (see :class:`skmer.nn.ADFFNet`). Predicts one target
+    (e.g. valence) or several at once (e.g. ``[valence, arousal]``, the
+    paper's multi-task setting); trained with mean squared error.
+
+    The defaults follow the paper's protocol (section 3.2): Adam, learning rate
+    1e-5, weight decay 1e-5, batch size 32, 200 epochs, learning-rate decay at
+    epochs 20, 45, 80, 110, 140 and 170. That takes hours on a GPU at full
+    width. For CPU experiments use e.g. ``width=1/8, lr=1e-3, batch_size=16,
+    max_epochs=20, lr_milestones=None`` with ``seg_num`` 8-16.
+
+    Parameters
+    ----------
+"""
+        + _NETWORK_PARAMS_DOC
+        + """
+    Attributes
+    ----------
+    module_ : ADFFNet
+        The trained network.
+    input_shape_ : tuple of int
+        ``(seg_num, n_frames, n_mels)`` of the training ``X``.
+    n_outputs_ : int
+        Number of regression targets.
+    y_ndim_ : int
+        Dimensionality of the training ``y`` (1 or 2); :meth:`predict`
+        returns the same.
+    history_ : skorch.History
+        Per-epoch and per-batch training record (losses, durations, lr).
+
+    See Also
+    --------
+    ADFFClassifier : The same network for emotion categories.
+    skmer.features.SegmentStacker : Produces the 4-D input.
+
+    Notes
+    -----
+    ``X`` is a float array of shape ``(n_clips, seg_num, n_frames, n_mels)``:
+    log-mel spectrograms cut into ``seg_num`` consecutive segments stacked as
+    channels, as produced by ``LogMelTransformer`` followed by
+    ``SegmentStacker``. At least 32 frames and 32 mel bands per segment are
+    required. The network is (re)built at every ``fit`` from the shape of
+    ``X`` and ``y``. At prediction ``seg_num`` and ``n_mels`` must match the
+    training data; the number of frames may differ.
+
+    References
+    ----------
+    Z. Huang, S. Ji, Z. Hu, C. Cai, J. Luo and X. Yang, "ADFF: Attention
+    Based Deep Feature Fusion Approach for Music Emotion Recognition",
+    Interspeech 2022.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmer.estimators import ADFFRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(8, 2, 32, 32)).astype(np.float32)
+    >>> y = rng.uniform(-1, 1, size=(8, 2))          # valence, arousal
+    >>> reg = ADFFRegressor(width=1/16, lstm_hidden=8, lr=1e-3, max_epochs=2,
+    ...                     lr_milestones=None, random_state=0, verbose=0)
+    >>> reg.fit(X, y).predict(X).shape
+    (8, 2)
+    """
+    )
+
+    def __init__(
+        self,
+        width=1.0,
+        lstm_hidden=64,
+        fc_sizes=(256, 64),
+        dropout=0.2,
+        se_reduction=16,
+        use_se=True,
+        use_tflm=True,
+        precision="fp32",
+        channels_last=False,
+        *,
+        lr=1e-5,
+        weight_decay=1e-5,
+        max_epochs=200,
+        batch_size=32,
+        lr_milestones=PAPER_LR_MILESTONES,
+        lr_gamma=0.5,
+        optimizer=torch.optim.Adam,
+        criterion=torch.nn.MSELoss,
+        train_split=None,
+        random_state=None,
+        device="cpu",
+        verbose=1,
+        module=ADFFNet,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            device=device,
+            verbose=verbose,
+            **kwargs,
+        )
+        self._init_adff_params(
+            width=width,
+            lstm_hidden=lstm_hidden,
+            fc_sizes=fc_sizes,
+            dropout=dropout,
+            se_reduction=se_reduction,
+            use_se=use_se,
+            use_tflm=use_tflm,
+            precision=precision,
+            channels_last=channels_last,
+            weight_decay=weight_decay,
+            lr_milestones=lr_milestones,
+            lr_gamma=lr_gamma,
+            random_state=random_state,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False  # needs (n, seg_num, T, M)
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _n_module_outputs(self):
+        return self.n_outputs_
+
+    def _validate_y(self, y, n_samples, reset):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but y is None")
+        if isinstance(y, torch.Tensor):
+            y = y.detach().cpu().numpy()
+        y = check_array(
+            y,
+            ensure_2d=False,
+            dtype=np.float32,
+            ensure_all_finite=True,
+            input_name="y",
+            estimator=self,
+        )
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be of shape (n,) or (n, n_outputs); got shape {y.shape}")
+        check_consistent_length(np.empty((n_samples, 0)), y)
+        n_outputs = 1 if y.ndim == 1 else y.shape[1]
+        if reset:
+            self.n_outputs_ = n_outputs
+            self.y_ndim_ = y.ndim
+        elif n_outputs != self.n_outputs_:
+            raise ValueError(
+                f"y has {n_outputs} outputs but {type(self).__name__} was fitted with "
+                f"{self.n_outputs_}"
+            )
+        return y.reshape(n_samples, n_outputs)
+
+    def partial_fit(self, X, y, classes=None, **fit_params):
+        """Train for ``max_epochs`` more epochs without re-creating the network.
+
+        The first call (or a call on an unfitted estimator) builds the
+        network like :meth:`fit`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, seg_num, n_frames, n_mels)
+        y : array-like of shape (n_clips,) or (n_clips, n_outputs)
+        classes : None
+            Unused, for API compatibility.
+        **fit_params : dict
+            Passed to the module's ``forward`` and to ``train_split``.
+
+        Returns
+        -------
+        self : object
+        """
+        return self._partial_fit(X, y, fit_params)
+
+    def predict(self, X):
+        """Predict the targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, seg_num, n_frames, n_mels)
+            Stacked log-mel segments with the ``seg_num`` and ``n_mels`` of
+            the training data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_clips,) or (n_clips, n_outputs), float32
+            Same dimensionality as the ``y`` given to ``fit``.
+        """
+        y_pred = self._forward_output(X)
+        if self.y_ndim_ == 1:
+            return y_pred.reshape(-1)
+        return y_pred
+
+    def predict_proba(self, X):
+        """Not available for regression; use :meth:`predict`."""
+        raise AttributeError(f"{type(self).__name__} has no predict_proba; use predict")
+
+
+class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
+    __doc__ = (
+        """Music emotion classification with the ADFF network.
+
+    The network of :class:`ADFFRegressor` with one output logit per class,
+    trained with cross-entropy. Labels may be of any type (ints, strings);
+    the paper's Table 4 tasks are the four V-A quadrants
+    (:func:`~skmer.estimators.va_to_quadrant`) and the signs of valence or
+    arousal (:func:`~skmer.estimators.va_to_binary`).
+
+    The defaults follow the paper's protocol (section 3.2), see
+    :class:`ADFFRegressor`.
+
+    Parameters
+    ----------
+"""
+        + _NETWORK_PARAMS_DOC
+        + """    classes : array-like or None, default=None
+        The complete set of labels, in the order of the columns of
+        :meth:`predict_proba`. ``None``: the sorted unique labels of ``y`` at
+        ``fit``. Useful when a training fold may miss a class.
+    criterion : torch loss class, default=torch.nn.CrossEntropyLoss
+        Loss on the network's logits.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    module_ : ADFFNet
+        The trained network.
+    input_shape_ : tuple of int
+        ``(seg_num, n_frames, n_mels)`` of the training ``X``.
+    n_outputs_ : int
+        Number of classes (output logits).
+    history_ : skorch.History
+        Per-epoch and per-batch training record.
+
+    See Also
+    --------
+    ADFFRegressor : The same network for continuous valence/arousal.
+    va_to_quadrant, va_to_binary : Labels for the paper's classification tasks.
+
+    Notes
+    -----
+    See :class:`ADFFRegressor` for the input format. With ``train_split``
+    set, the epoch table shows ``valid_acc``, the accuracy on skorch's
+    internal validation split.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmer.estimators import ADFFClassifier, va_to_quadrant
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(8, 2, 32, 32)).astype(np.float32)
+    >>> y = va_to_quadrant(rng.uniform(-1, 1, size=(8, 2)))
+    >>> clf = ADFFClassifier(width=1/16, lstm_hidden=8, lr=1e-3, max_epochs=2,
+    ...                      lr_milestones=None, random_state=0, verbose=0)
+    >>> clf.fit(X, y).predict_proba(X).shape[0]
+    8
+    """
+    )
+
+    def __init__(
+        self,
+        width=1.0,
+        lstm_hidden=64,
+        fc_sizes=(256, 64),
+        dropout=0.2,
+        se_reduction=16,
+        use_se=True,
+        use_tflm=True,
+        precision="fp32",
+        channels_last=False,
+        *,
+        lr=1e-5,
+        weight_decay=1e-5,
+        max_epochs=200,
+        batch_size=32,
+        lr_milestones=PAPER_LR_MILESTONES,
+        lr_gamma=0.5,
+        optimizer=torch.optim.Adam,
+        criterion=torch.nn.CrossEntropyLoss,
+        train_split=None,
+        classes=None,
+        random_state=None,
+        device="cpu",
+        verbose=1,
+        module=ADFFNet,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            classes=classes,
+            device=device,
+            verbose=verbose,
+            **kwargs,
+        )
+        self._init_adff_params(
+            width=width,
+            lstm_hidden=lstm_hidden,
+            fc_sizes=fc_sizes,
+            dropout=dropout,
+            se_reduction=se_reduction,
+            use_se=use_se,
+            use_tflm=use_tflm,
+            precision=precision,
+            channels_last=channels_last,
+            weight_decay=weight_decay,
+            lr_milestones=lr_milestones,
+            lr_gamma=lr_gamma,
+            random_state=random_state,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False  # needs (n, seg_num, T, M)
+        return tags
+
+    @property
+    def _default_callbacks(self):
+        callbacks = []
+        for name, cb in super()._default_callbacks:
+            if name == "valid_acc":
+                # skorch's default scores predict() against the encoded labels
+                cb = EpochScoring(_encoded_accuracy, name="valid_acc", lower_is_better=False)
+            callbacks.append((name, cb))
+        return callbacks
+
+    def _n_module_outputs(self):
+        return self.n_outputs_
+
+    def check_data(self, X, y):
+        """No-op: ``fit`` has validated and label-encoded the data already."""
+
+    def _validate_y(self, y, n_samples, reset, classes=None):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but y is None")
+        if isinstance(y, torch.Tensor):
+            y = y.detach().cpu().numpy()
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(np.empty((n_samples, 0)), y)
+        check_classification_targets(y)
+        if reset:
+            if self.classes is not None:
+                labels = np.asarray(self.classes)
+            elif classes is not None:
+                labels = np.asarray(classes)
+            else:
+                labels = np.unique(y)
+            if labels.ndim != 1 or len(np.unique(labels)) != len(labels):
+                raise ValueError(f"classes must be a 1-D list of distinct labels, got {labels!r}")
+            if len(labels) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs at least 2 classes; y contains only "
+                    f"{labels.tolist()!r}"
+                )
+        else:
+            labels = self.classes_
+        index = {label: i for i, label in enumerate(labels.tolist())}
+        try:
+            y_enc = np.array([index[label] for label in y.tolist()], dtype=np.int64)
+        except KeyError as exc:
+            raise ValueError(
+                f"y contains label {exc.args[0]!r} which is not among the classes "
+                f"{labels.tolist()!r}"
+            ) from None
+        if reset:
+            self.classes_inferred_ = labels
+            self.n_outputs_ = len(labels)
+        return y_enc
+
+    def partial_fit(self, X, y, classes=None, **fit_params):
+        """Train for ``max_epochs`` more epochs without re-creating the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, seg_num, n_frames, n_mels)
+        y : array-like of shape (n_clips,)
+        classes : array-like or None, default=None
+            All labels that may appear, required at the first call when a
+            batch does not contain every class (ignored if the ``classes``
+            parameter is set, or after the first call).
+        **fit_params : dict
+            Passed to the module's ``forward`` and to ``train_split``.
+
+        Returns
+        -------
+        self : object
+        """
+        return self._partial_fit(X, y, fit_params, classes=classes)
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, seg_num, n_frames, n_mels)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_clips, n_classes), float64
+            Softmax of the network's logits; columns follow ``classes_``.
+        """
+        proba = self._forward_output(X).astype(np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, seg_num, n_frames, n_mels)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_clips,)
+            Labels from ``classes_``.
+        """
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
