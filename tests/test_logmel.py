@@ -56,7 +56,8 @@ def test_matches_librosa_on_real_recordings(pmemo_mp3s):
 def test_mel_filterbank_matches_librosa():
     import librosa
 
-    for sr, n_fft, n_mels, fmin, fmax in [(44100, 2646, 128, 0.0, None), (16000, 512, 40, 50, 7000)]:
+    configs = [(44100, 2646, 128, 0.0, None), (16000, 512, 40, 50, 7000)]
+    for sr, n_fft, n_mels, fmin, fmax in configs:
         np.testing.assert_allclose(
             mel_filterbank(sr, n_fft, n_mels, fmin, fmax),
             librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax),

@@ -49,18 +49,45 @@ DataFrame with a ``path`` column, or ndarray of float, shape (n_samples, n_audio
         durations = X["duration"] if "duration" in X.columns else [None] * len(X)
         return [_clip(p, o, d) for p, o, d in zip(X["path"], offsets, durations)]
 
+    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            "Sparse input is not supported: X must hold audio paths, clip specs or dense "
+            "waveforms"
+        )
     if isinstance(X, str | os.PathLike):
         raise TypeError(
             "X must be a sequence of audio paths, not a single path; wrap it in a list: [path]"
         )
+    if not isinstance(X, np.ndarray | list | tuple) and hasattr(X, "__array__"):
+        X = np.asarray(X)
+    if isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 2:
+        first = X[0, 0] if X.size else None
+        if not (isinstance(first, str | os.PathLike) and X.shape[1] <= 3):
+            try:
+                X = X.astype(np.float64)
+            except ValueError:
+                raise ValueError(
+                    "an object array X must hold clip specs (path, offset, duration) per row "
+                    "or numbers (waveforms); could not convert it to numbers"
+                ) from None
+    if isinstance(X, np.ndarray) and X.dtype.kind == "c":
+        raise ValueError("Complex data not supported: waveforms must be real-valued")
     if isinstance(X, np.ndarray) and X.dtype.kind in "fiu":
         if X.ndim != 2:
             raise ValueError(
                 "a numeric X must be a 2-D array of mono waveforms, shape "
-                f"(n_samples, n_audio_samples) at sr={sr} Hz; got shape {X.shape}"
+                f"(n_samples, n_audio_samples) at sr={sr} Hz; got shape {X.shape}. "
+                "Reshape your data, e.g. X[np.newaxis] for a single waveform."
             )
-        if X.shape[0] == 0 or X.shape[1] == 0:
-            raise ValueError(f"X holds no audio: shape {X.shape}")
+        if X.shape[0] == 0:
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."
+            )
+        if X.shape[1] == 0:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+                "required: waveforms hold no audio samples."
+            )
         X = X.astype(np.float32, copy=False)
         bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
         if bad.size:
@@ -80,6 +107,9 @@ DataFrame with a ``path`` column, or ndarray of float, shape (n_samples, n_audio
         raise ValueError("X is empty: expected at least one audio path or waveform")
     if all(isinstance(x, np.ndarray) and x.dtype.kind == "f" for x in items):
         return as_sources(np.asarray(items), sr=sr)
+    first = items[0]
+    if isinstance(first, list | tuple) and first and isinstance(first[0], Real):
+        return as_sources(np.asarray(items, dtype=np.float64), sr=sr)
     return [_item_to_clip(x, i) for i, x in enumerate(items)]
 
 
@@ -109,12 +139,59 @@ def _clip(path, offset=0.0, duration=None):
     return ClipSpec(os.fspath(path), float(offset), None if duration is None else float(duration))
 
 
+class SpectrogramOutputMixin:
+    """``set_output`` for transformers whose output is a 4-D spectrogram array.
+
+    A 4-D array has no DataFrame form, so these transformers always return
+    numpy arrays; accepting ``set_output`` lets ``Pipeline.set_output(transform='pandas')``
+    configure the 2-D steps that follow them.
+    """
+
+    def set_output(self, *, transform=None):
+        """Accept a ``set_output`` configuration; 4-D output stays a numpy array.
+
+        Parameters
+        ----------
+        transform : {'default', 'pandas', 'polars'} or None
+            Recorded; has no effect on the 4-D output.
+
+        Returns
+        -------
+        self
+        """
+        if transform not in (None, "default", "pandas", "polars"):
+            raise ValueError(
+                f"transform must be 'default', 'pandas', 'polars' or None, got {transform!r}"
+            )
+        return self
+
+
+def set_waveform_width(estimator, sources):
+    """Record ``n_features_in_`` (samples per row) when fitted on a waveform array."""
+    if isinstance(sources[0], np.ndarray):
+        estimator.n_features_in_ = sources[0].size
+    elif hasattr(estimator, "n_features_in_"):
+        del estimator.n_features_in_
+
+
+def check_waveform_width(estimator, sources):
+    """Waveform rows at transform must be as long as at fit (a 2-D array has fixed columns)."""
+    expected = getattr(estimator, "n_features_in_", None)
+    if expected is not None and isinstance(sources[0], np.ndarray) and sources[0].size != expected:
+        raise ValueError(
+            f"X has {sources[0].size} features, but {type(estimator).__name__} is expecting "
+            f"{expected} features as input (samples per waveform row: waveform arrays keep the "
+            "length seen at fit; pass file paths for clips of varying length)"
+        )
+
+
 def describe(source, index):
     """Human-readable name of a source for messages."""
     if isinstance(source, ClipSpec):
         if source.offset == 0.0 and source.duration is None:
             return source.path
-        window = f"{source.offset:g}s+" + ("end" if source.duration is None else f"{source.duration:g}s")
+        end = "end" if source.duration is None else f"{source.duration:g}s"
+        window = f"{source.offset:g}s+{end}"
         return f"{source.path} [{window}]"
     return f"waveform row {index}"
 

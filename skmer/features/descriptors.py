@@ -16,9 +16,11 @@ from ._batch import (
     check_choice,
     check_memory,
     check_positive,
+    check_waveform_width,
     crop_start,
     file_identity,
     run_batch,
+    set_waveform_width,
     source_rng,
 )
 
@@ -91,7 +93,10 @@ def clip_descriptors(y, sr, n_mfcc=20):
         power = S**2
         mel = librosa.feature.melspectrogram(S=power, sr=sr)
         mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=n_mfcc)
-        mfcc_delta = librosa.feature.delta(mfcc, width=min(9, _odd_at_most(mfcc.shape[1])))
+        if mfcc.shape[1] >= 3:
+            mfcc_delta = librosa.feature.delta(mfcc, width=min(9, _odd_at_most(mfcc.shape[1])))
+        else:
+            mfcc_delta = np.zeros_like(mfcc)
         onset_env = librosa.onset.onset_strength(S=librosa.power_to_db(mel), sr=sr, hop_length=_HOP)
         framewise = np.vstack([
             librosa.feature.spectral_centroid(S=S, sr=sr),
@@ -104,7 +109,8 @@ def clip_descriptors(y, sr, n_mfcc=20):
             ],
             onset_env[None, : S.shape[1]],
         ])
-        contrast = librosa.feature.spectral_contrast(S=S, sr=sr)
+        # librosa's default lowest band edge (200 Hz) leaves no room below Nyquist under ~13 kHz
+        contrast = librosa.feature.spectral_contrast(S=S, sr=sr, fmin=min(200.0, sr / 72))
         chroma = librosa.feature.chroma_stft(S=power, sr=sr)
         tonnetz = librosa.feature.tonnetz(chroma=chroma, sr=sr)
         tempo = librosa.feature.tempo(onset_envelope=onset_env, sr=sr, hop_length=_HOP)
@@ -283,9 +289,7 @@ class AudioFeatures(TransformerMixin, BaseEstimator):
         check_choice("crop", self.crop, CROP_MODES)
         check_choice("on_error", self.on_error, ON_ERROR_MODES)
         check_memory(self.memory)
-        sources = as_sources(X, sr=self.sr)
-        if isinstance(sources[0], np.ndarray):
-            self.n_features_in_ = sources[0].size
+        set_waveform_width(self, as_sources(X, sr=self.sr))
         self.n_features_out_ = len(_feature_names(self.n_mfcc))
         return self
 
@@ -302,6 +306,7 @@ class AudioFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "n_features_out_")
         sources = as_sources(X, sr=self.sr)
+        check_waveform_width(self, sources)
         cfg = {
             "sr": int(self.sr),
             "n_mfcc": int(self.n_mfcc),
@@ -329,4 +334,5 @@ class AudioFeatures(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
         return tags

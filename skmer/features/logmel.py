@@ -10,13 +10,16 @@ from ..audio import ClipSpec, load_audio
 from ._batch import (
     CROP_MODES,
     ON_ERROR_MODES,
+    SpectrogramOutputMixin,
     as_sources,
     check_choice,
     check_memory,
     check_positive,
+    check_waveform_width,
     crop_start,
     file_identity,
     run_batch,
+    set_waveform_width,
     source_rng,
 )
 from .melspec import power_mel, power_to_db
@@ -43,7 +46,9 @@ def _source_log_mel(source, index, cfg):
         compute = _file_power_mel
         if cfg["memory"] is not None:
             compute = cfg["memory"].cache(_file_power_mel)
-        S, n_audio = compute(file_identity(source.path), source.offset, source.duration, *decode_args)
+        S, n_audio = compute(
+            file_identity(source.path), source.offset, source.duration, *decode_args
+        )
     else:
         S, n_audio = power_mel(source, *decode_args), source.size
 
@@ -68,7 +73,7 @@ def _source_log_mel(source, index, cfg):
     return power_to_db(S, top_db=cfg["top_db"])
 
 
-class LogMelTransformer(TransformerMixin, BaseEstimator):
+class LogMelTransformer(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
     """Audio -> log-power Mel spectrograms of a fixed length, ready for ADFF.
 
     Decodes each input with :func:`skmer.audio.load_audio` (mono, resampled to
@@ -140,7 +145,9 @@ class LogMelTransformer(TransformerMixin, BaseEstimator):
     n_frames_ : int or None
         Frames per output (``None`` when ``duration=None``).
     n_features_in_ : int
-        Samples per waveform row, set only when fitted on a waveform array.
+        Samples per waveform row, set only when fitted on a waveform array;
+        waveform arrays given to `transform` must then have rows of that
+        length (pass paths for clips of varying length).
 
     See Also
     --------
@@ -241,9 +248,7 @@ class LogMelTransformer(TransformerMixin, BaseEstimator):
         """
         self.n_fft_, self.hop_length_ = self._validate_params()
         self.n_frames_ = None if self.duration is None else int(round(self.duration / self.hop))
-        sources = as_sources(X, sr=self.sr)
-        if isinstance(sources[0], np.ndarray):
-            self.n_features_in_ = sources[0].size
+        set_waveform_width(self, as_sources(X, sr=self.sr))
         return self
 
     def transform(self, X):
@@ -267,6 +272,7 @@ class LogMelTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "n_fft_")
         sources = as_sources(X, sr=self.sr)
+        check_waveform_width(self, sources)
         cfg = {
             "sr": int(self.sr),
             "n_fft": self.n_fft_,

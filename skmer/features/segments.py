@@ -8,6 +8,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ._batch import SpectrogramOutputMixin
+
 __all__ = ["SegmentStacker"]
 
 
@@ -22,7 +24,7 @@ def _check_spectrograms(X, what, n_channels=1):
     return X
 
 
-class SegmentStacker(TransformerMixin, BaseEstimator):
+class SegmentStacker(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
     """Cut each spectrogram into `seg_num` consecutive time segments, stacked as channels.
 
     The ADFF data processing (paper section 2.1): an input of shape
@@ -101,7 +103,9 @@ class SegmentStacker(TransformerMixin, BaseEstimator):
         X = _check_spectrograms(X, "SegmentStacker")
         seg_num = int(self.seg_num)
         if seg_num > X.shape[2]:
-            raise ValueError(f"seg_num={seg_num} is larger than the number of frames ({X.shape[2]})")
+            raise ValueError(
+                f"seg_num={seg_num} is larger than the number of frames ({X.shape[2]})"
+            )
         length = X.shape[2] // seg_num
         n, _, _, n_mels = X.shape
         return np.ascontiguousarray(X[:, 0, : seg_num * length].reshape(n, seg_num, length, n_mels))

@@ -115,6 +115,11 @@ class SpectrogramStats(TransformerMixin, BaseEstimator):
             np.float32
         )
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
     def get_feature_names_out(self, input_features=None):
         """Names ``'<stat>_mel<k>'`` of the output columns."""
         check_is_fitted(self, "n_mels_")
