@@ -1,6 +1,42 @@
-"""Data sets: a synthetic generator, loaders for PMEmo and DEAM, segment datasets."""
+"""Data sets for music emotion recognition.
 
-from ._common import DatasetError, DatasetWarning, get_data_home
+- :func:`make_music_emotion`: the embedded default, synthetic music clips
+  whose valence, arousal and tags follow documented musical factors.
+- :func:`load_pmemo`, :func:`load_deam`: loaders for local copies of the
+  PMEmo2019 and DEAM data sets (nothing is downloaded).
+- :func:`simple_segments`, :func:`full_segments`, :func:`aggregate_segments`:
+  the fixed-length segment datasets of the ADFF paper, with clip groups for
+  ``GroupKFold``.
+
+Every target array has the columns ``['valence', 'arousal']`` in [-1, 1]
+(loaders: with ``scale=True``).
+"""
+
+from ._common import TARGET_NAMES, DatasetError, DatasetWarning, get_data_home
+from .deam import load_deam
+from .pmemo import load_pmemo
+from .segments import (
+    SegmentDataset,
+    aggregate_segments,
+    full_segment_offsets,
+    full_segments,
+    simple_segment_offset,
+    simple_segments,
+)
 from .synthetic import make_music_emotion
 
-__all__ = ["DatasetError", "DatasetWarning", "get_data_home", "make_music_emotion"]
+__all__ = [
+    "TARGET_NAMES",
+    "DatasetError",
+    "DatasetWarning",
+    "SegmentDataset",
+    "aggregate_segments",
+    "full_segment_offsets",
+    "full_segments",
+    "get_data_home",
+    "load_deam",
+    "load_pmemo",
+    "make_music_emotion",
+    "simple_segment_offset",
+    "simple_segments",
+]

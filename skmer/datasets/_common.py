@@ -85,7 +85,7 @@ def check_on_error(on_error):
     return on_error
 
 
-def report_problems(dataset, problems, on_error, skipped_what):
+def report_problems(dataset, problems, on_error, skipped_what, stacklevel=2):
     """Raise :class:`DatasetError` or warn about `problems` (no-op when empty)."""
     if not problems:
         return
@@ -95,7 +95,7 @@ def report_problems(dataset, problems, on_error, skipped_what):
     warnings.warn(
         f"{dataset}: skipped {skipped_what} because of {len(problems)} problem(s):\n{lines}",
         DatasetWarning,
-        stacklevel=3,
+        stacklevel=stacklevel + 1,
     )
 
 
@@ -130,16 +130,206 @@ def scale_linear(x, lo, hi):
     return (np.asarray(x, dtype=float) - (lo + hi) / 2.0) * (2.0 / (hi - lo))
 
 
-def read_csv_str(path):
-    """Read a CSV with every cell as a string and stripped column names."""
-    import pandas as pd
-
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
-
-
 def require_columns(frame, columns, path):
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"{path}: missing column(s) {missing}; found {list(frame.columns)}")
+
+
+def read_rows(path):
+    """Read a CSV as strings, stripped column names, one entry per file line.
+
+    Returns the frame and the file line number of each of its rows (blank
+    lines are dropped but counted).
+    """
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skipinitialspace=True, skip_blank_lines=False
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DatasetError(path, [f"cannot parse {path}: {exc}"]) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.apply(lambda col: col.str.strip())
+    lines = np.arange(len(frame)) + 2
+    blank = (frame == "").all(axis=1).to_numpy()
+    return frame.loc[~blank].reset_index(drop=True), lines[~blank]
+
+
+def parse_static(frame, lines, path, columns, value_range):
+    """Parse static annotation rows.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows as strings (from :func:`read_rows`).
+    lines : ndarray of int
+        File line of each row.
+    path : path-like
+        The file, for messages.
+    columns : dict
+        Maps ``'id'``, ``'valence'``, ``'arousal'`` and optionally
+        ``'valence_std'``, ``'arousal_std'`` to column names of `frame`.
+    value_range : (float, float)
+        Valid range of valence and arousal on the file's scale.
+
+    Returns
+    -------
+    records : list of dict
+        One per parsable row: id, line, file and the float values.
+    problems : list of str
+        Unparsable rows.
+    bad_ids : set of str
+        Ids of unparsable rows.
+    """
+    name = Path(path).name
+    lo, hi = value_range
+    records, problems, bad_ids = [], [], set()
+    for row, line in zip(frame.itertuples(index=False), lines):
+        cells = dict(zip(frame.columns, row))
+        cid = normalise_id(cells[columns["id"]])
+        where = f"{name} line {line}"
+        if cid is None:
+            problems.append(f"{where}: missing id ({columns['id']!r} is empty)")
+            continue
+        rec = {"id": cid, "line": int(line), "file": name}
+        errors = []
+        for key, col in columns.items():
+            if key == "id":
+                continue
+            x = to_float(cells[col])
+            if x is None:
+                errors.append(f"{col} {cells[col]!r} is not a number")
+            elif key in ("valence", "arousal") and not lo - 1e-9 <= x <= hi + 1e-9:
+                errors.append(f"{col} {x:g} is outside [{lo:g}, {hi:g}]")
+            elif key.endswith("_std") and x < 0:
+                errors.append(f"{col} {x:g} is negative")
+            rec[key] = x
+        if errors:
+            problems.append(f"{where}: id {cid!r}: " + "; ".join(errors))
+            bad_ids.add(cid)
+        else:
+            records.append(rec)
+    return records, problems, bad_ids
+
+
+def duplicate_problems(records):
+    """Problems for ids annotated more than once, and the set of those ids."""
+    by_id = {}
+    for rec in records:
+        by_id.setdefault(rec["id"], []).append(f"{rec['file']} line {rec['line']}")
+    dups = {cid: where for cid, where in by_id.items() if len(where) > 1}
+    problems = [
+        f"id {cid!r} is annotated {len(where)} times ({', '.join(where)})"
+        for cid, where in dups.items()
+    ]
+    return problems, set(dups)
+
+
+def build_bunch(
+    dataset,
+    records,
+    audio_paths,
+    problems,
+    drop_ids,
+    on_error,
+    scale,
+    scale_range,
+    has_std,
+    metadata,
+    dynamic,
+    descr,
+    return_X_y,
+):
+    """Check audio, report problems, and assemble the loaders' common Bunch.
+
+    Parameters
+    ----------
+    records : list of dict
+        Parsed static rows (:func:`parse_static`).
+    audio_paths : dict
+        Id -> expected audio path.
+    problems, drop_ids : list of str, set of str
+        Problems found so far and the ids they concern.
+    scale_range : (float, float)
+        Annotation scale mapped to [-1, 1] when `scale`.
+    metadata : pandas.DataFrame or None
+        Extra per-clip columns, indexed by id.
+    dynamic : dict or None
+        Id -> (frame_times (n,), values (n, 2) already on the output scale).
+    """
+    import pandas as pd
+    from sklearn.utils import Bunch
+
+    problems = list(problems)
+    drop_ids = set(drop_ids)
+    seen = set()
+    for rec in records:
+        cid = rec["id"]
+        if cid in seen:
+            continue
+        seen.add(cid)
+        path = audio_paths[cid]
+        if not Path(path).is_file():
+            problems.append(f"id {cid!r}: audio file not found: {path}")
+            drop_ids.add(cid)
+    dropped = sorted(drop_ids & {rec["id"] for rec in records})
+    report_problems(
+        dataset,
+        problems,
+        on_error,
+        f"{len(dropped)} clip(s) {dropped} and every unparsable annotation row",
+        stacklevel=3,  # the loader's caller
+    )
+
+    kept = [rec for rec in records if rec["id"] not in drop_ids]
+    ids = [rec["id"] for rec in kept]
+    paths = [str(audio_paths[cid]) for cid in ids]
+    lo, hi = scale_range
+    raw = np.array([[rec["valence"], rec["arousal"]] for rec in kept], dtype=float).reshape(-1, 2)
+    target = scale_linear(raw, lo, hi) if scale else raw
+    if return_X_y:
+        return paths, target
+
+    target_std = None
+    if has_std:
+        std = np.array(
+            [[rec["valence_std"], rec["arousal_std"]] for rec in kept], dtype=float
+        ).reshape(-1, 2)
+        target_std = std * (2.0 / (hi - lo)) if scale else std
+
+    frame = pd.DataFrame(
+        {"id": ids, "path": paths, "valence": target[:, 0], "arousal": target[:, 1]}
+    )
+    if target_std is not None:
+        frame["valence_std"] = target_std[:, 0]
+        frame["arousal_std"] = target_std[:, 1]
+    if metadata is not None and len(metadata.columns):
+        extra = metadata.reindex(ids)
+        extra = extra[[c for c in extra.columns if c not in frame.columns]]
+        frame = pd.concat([frame, extra.reset_index(drop=True)], axis=1)
+
+    bunch = Bunch(
+        paths=paths,
+        target=target,
+        target_names=list(TARGET_NAMES),
+        target_std=target_std,
+        ids=np.array(ids, dtype=object),
+        frame=frame,
+        DESCR=descr,
+    )
+    if dynamic is not None:
+        empty_t, empty_v = np.zeros(0), np.zeros((0, 2))
+        series = [dynamic.get(cid, (empty_t, empty_v)) for cid in ids]
+        bunch.frame_times = [t for t, _ in series]
+        bunch.target_dynamic = [v for _, v in series]
+        bunch.dynamic_frame = pd.DataFrame(
+            {
+                "id": np.repeat(np.array(ids, dtype=object), [t.size for t, _ in series]),
+                "time": np.concatenate([empty_t] + [t for t, _ in series]),
+                "valence": np.concatenate([empty_t] + [v[:, 0] for _, v in series]),
+                "arousal": np.concatenate([empty_t] + [v[:, 1] for _, v in series]),
+            }
+        )
+    return bunch
