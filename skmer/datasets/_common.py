@@ -218,13 +218,19 @@ def duplicate_problems(records):
     """Problems for ids annotated more than once, and the set of those ids."""
     by_id = {}
     for rec in records:
-        by_id.setdefault(rec["id"], []).append(f"{rec['file']} line {rec['line']}")
-    dups = {cid: where for cid, where in by_id.items() if len(where) > 1}
-    problems = [
-        f"id {cid!r} is annotated {len(where)} times ({', '.join(where)})"
-        for cid, where in dups.items()
-    ]
-    return problems, set(dups)
+        by_id.setdefault(rec["id"], {}).setdefault(rec["file"], []).append(rec["line"])
+    problems, dups = [], set()
+    for cid, files in by_id.items():
+        count = sum(len(lines) for lines in files.values())
+        if count < 2:
+            continue
+        dups.add(cid)
+        where = ", ".join(
+            f"{name} line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"
+            for name, lines in files.items()
+        )
+        problems.append(f"id {cid!r} is annotated {count} times ({where})")
+    return problems, dups
 
 
 def build_bunch(
