@@ -24,6 +24,7 @@ prediction per clip.
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
@@ -63,16 +64,23 @@ class SegmentDataset(NamedTuple):
     groups: np.ndarray
 
 
+def _positive_seconds(value, what):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, Real)
+        or not np.isfinite(value)
+        or value <= 0
+    ):
+        raise ValueError(f"{what} must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
 def _check_seg_len(seg_len):
-    if not np.isscalar(seg_len) or not np.isfinite(seg_len) or seg_len <= 0:
-        raise ValueError(f"seg_len must be a positive number of seconds, got {seg_len!r}")
-    return float(seg_len)
+    return _positive_seconds(seg_len, "seg_len")
 
 
 def _check_duration(duration, what="duration"):
-    if not np.isscalar(duration) or not np.isfinite(duration) or duration <= 0:
-        raise ValueError(f"{what} must be a positive number of seconds, got {duration!r}")
-    return float(duration)
+    return _positive_seconds(duration, what)
 
 
 def full_segment_offsets(duration, seg_len):
