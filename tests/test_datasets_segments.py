@@ -25,10 +25,10 @@ seg_lens_st = st.floats(min_value=0.1, max_value=60.0, allow_nan=False, allow_in
 
 
 def _away_from_boundaries(d, seg_len):
-    """Keep hypothesis off the exact drop/extend and whole-window boundaries."""
-    ratio = d / seg_len
-    assume(abs(ratio - round(ratio)) > 1e-6)
-    assume(abs((ratio - math.floor(ratio)) - 0.5) > 1e-6)
+    """Keep hypothesis 10 us or more off the whole-window and drop/extend boundaries."""
+    remainder = d - math.floor(d / seg_len) * seg_len
+    assume(1e-5 < remainder < seg_len - 1e-5)
+    assume(abs(remainder - seg_len / 2) > 1e-5)
 
 
 # ----------------------------------------------------------------------------- full rule
