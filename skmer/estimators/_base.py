@@ -20,6 +20,7 @@ import numbers
 from collections.abc import Mapping
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
@@ -34,7 +35,7 @@ __all__ = ["resolve_device"]
 PAPER_LR_MILESTONES = (20, 45, 80, 110, 140, 170)
 
 _RECIPE = (
-    "use LogMelTransformer followed by SegmentStacker to produce it, e.g. "
+    "Use LogMelTransformer followed by SegmentStacker to produce it, e.g. "
     "make_pipeline(LogMelTransformer(), SegmentStacker(seg_num=6), {name}())"
 )
 
@@ -140,6 +141,15 @@ _NETWORK_PARAMS_DOC = """\
 """
 
 
+def _milestones_given(milestones):
+    if milestones is None:
+        return False
+    try:
+        return len(milestones) > 0
+    except TypeError:
+        return True  # invalid; reported by _validate_adff_params
+
+
 class _ADFFMixin:
     """ADFF-specific behaviour shared by the regressor and the classifier.
 
@@ -179,17 +189,24 @@ class _ADFFMixin:
 
     # ------------------------------------------------------------------ skorch hooks
 
+    def _get_param_names(self):
+        # skorch lists every attribute not ending in "_", which includes its
+        # private bookkeeping set `_params_to_validate`; it is no parameter.
+        return [k for k in super()._get_param_names() if not k.startswith("_")]
+
     @property
     def _default_callbacks(self):
+        # Evaluated by get_params(deep=True) too: must not raise on bad values
+        # (they are reported by fit's parameter validation).
         callbacks = list(super()._default_callbacks)
         extra = []
-        if self.lr_milestones is not None and len(self.lr_milestones) > 0:
+        if _milestones_given(self.lr_milestones):
             extra.append(
                 (
                     "lr_scheduler",
                     LRScheduler(
                         policy=torch.optim.lr_scheduler.MultiStepLR,
-                        milestones=[int(m) for m in self.lr_milestones],
+                        milestones=self.lr_milestones,
                         gamma=self.lr_gamma,
                     ),
                 )
@@ -318,16 +335,19 @@ class _ADFFMixin:
     def _validate_X(self, X, reset):
         """Check ``X`` and return it as a float32 array of shape (n, seg_num, T, M)."""
         name = type(self).__name__
+        if sp.issparse(X):
+            raise TypeError(
+                f"{name} does not accept sparse input (got {type(X).__name__}); X must be a "
+                "dense array of shape (n_clips, seg_num, n_frames, n_mels)"
+            )
         if isinstance(X, torch.Tensor):
             X = X.detach().cpu().numpy()
-        ndim = getattr(X, "ndim", None)
-        if ndim is None:
-            ndim = np.ndim(X)
-        if ndim != 4:
-            shape = getattr(X, "shape", None) or np.shape(X)
+        elif not isinstance(X, np.ndarray):
+            X = np.asarray(X)
+        if X.ndim != 4:
             raise ValueError(
                 f"{name} expects X of shape (n_clips, seg_num, n_frames, n_mels), a stack "
-                f"of log-mel segments; got a {ndim}-D input of shape {tuple(shape)}. "
+                f"of log-mel segments; got a {X.ndim}-D input of shape {X.shape}. "
                 + _RECIPE.format(name=name)
                 + "."
             )
@@ -362,7 +382,50 @@ class _ADFFMixin:
             )
         return X
 
+    def _validate_adff_params(self):
+        """Check the estimator-level parameters (the network checks its own)."""
+        milestones = self.lr_milestones
+        if milestones is not None:
+            if (
+                isinstance(milestones, (str, bytes))
+                or not hasattr(milestones, "__iter__")
+                or not all(
+                    isinstance(m, numbers.Integral) and not isinstance(m, bool) and m >= 0
+                    for m in milestones
+                )
+            ):
+                raise ValueError(
+                    "lr_milestones must be None or a sequence of non-negative epoch numbers, "
+                    f"got {milestones!r}"
+                )
+        if not isinstance(self.lr_gamma, numbers.Real) or not self.lr_gamma > 0:
+            raise ValueError(f"lr_gamma must be a positive number, got {self.lr_gamma!r}")
+        wd = self.weight_decay
+        if wd is not None and (not isinstance(wd, numbers.Real) or not wd >= 0):
+            raise ValueError(f"weight_decay must be None or >= 0, got {wd!r}")
+        rs = self.random_state
+        if not (
+            rs is None
+            or (isinstance(rs, numbers.Integral) and not isinstance(rs, bool))
+            or isinstance(rs, np.random.RandomState)
+        ):
+            raise ValueError(
+                f"random_state must be None, an int or a numpy RandomState, got {rs!r}"
+            )
+        try:
+            device = torch.device(resolve_device(self.device) or "cpu")
+        except (RuntimeError, TypeError) as exc:
+            raise ValueError(
+                f"device must be 'cpu', 'cuda', 'auto' or a torch device, got {self.device!r}"
+            ) from exc
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r} but CUDA is not available; use device='cpu' or 'auto'"
+            )
+
     def _validate_fit_data(self, X, y, reset, **kwargs):
+        if reset:
+            self._validate_adff_params()
         X = self._validate_X(X, reset=reset)
         y = self._validate_y(y, X.shape[0], reset=reset, **kwargs)
         if reset:

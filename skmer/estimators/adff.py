@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
@@ -167,7 +168,9 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
 
     def _validate_y(self, y, n_samples, reset):
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but y is None")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
         if isinstance(y, torch.Tensor):
             y = y.detach().cpu().numpy()
         y = check_array(
@@ -224,17 +227,17 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_clips,) or (n_clips, n_outputs), float32
+        y_pred : ndarray of shape (n_clips,) or (n_clips, n_outputs), float64
             Same dimensionality as the ``y`` given to ``fit``.
         """
-        y_pred = self._forward_output(X)
+        y_pred = self._forward_output(X).astype(np.float64)
         if self.y_ndim_ == 1:
             return y_pred.reshape(-1)
         return y_pred
 
+    @available_if(lambda self: False)
     def predict_proba(self, X):
-        """Not available for regression; use :meth:`predict`."""
-        raise AttributeError(f"{type(self).__name__} has no predict_proba; use predict")
+        """Not available: a regressor has no probabilities (hidden from ``hasattr``)."""
 
 
 class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
@@ -379,7 +382,9 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
 
     def _validate_y(self, y, n_samples, reset, classes=None):
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but y is None")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
         if isinstance(y, torch.Tensor):
             y = y.detach().cpu().numpy()
         y = column_or_1d(y, warn=True)
@@ -397,7 +402,7 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
             if len(labels) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs at least 2 classes; y contains only "
-                    f"{labels.tolist()!r}"
+                    f"{len(labels)} class: {labels.tolist()!r}"
                 )
         else:
             labels = self.classes_
@@ -461,4 +466,5 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
         y_pred : ndarray of shape (n_clips,)
             Labels from ``classes_``.
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        index = self.predict_proba(X).argmax(axis=1)  # checks fitted-ness first
+        return self.classes_[index]
