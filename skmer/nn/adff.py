@@ -261,8 +261,16 @@ class TFLMLevel(nn.Module):
         -------
         seq : torch.Tensor, shape (N, H, C), float32
             Mel-averaged features per time step.
+
+        Notes
+        -----
+        The average is taken in the map's own dtype (bfloat16 under
+        ``precision='bf16'``; the reduction accumulates in float32) and cast
+        afterwards. Casting first makes autograd hand the SFLM a gradient in a
+        different dtype and memory format from the main path, which made a
+        full-width bf16 + channels-last training step ~1.5x slower.
         """
-        return s.float().mean(dim=3).transpose(1, 2)
+        return s.mean(dim=3).float().transpose(1, 2)
 
     def forward(self, s):
         """Compute ``E_N``.
@@ -440,7 +448,7 @@ class ADFFNet(nn.Module):
         with self._autocast(x.device.type):
             maps = self.sflm(x)
             if self.tflm is None:
-                parts = [s.float().mean(dim=(2, 3)) for s in maps]
+                parts = [s.mean(dim=(2, 3)).float() for s in maps]
             else:
                 parts = [t(s) for t, s in zip(self.tflm, maps)]
         return torch.cat(parts, dim=1)
