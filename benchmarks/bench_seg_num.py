@@ -1,0 +1,420 @@
+"""Training / inference cost of ADFF against seg_num, fp32 vs bf16 + channels-last.
+
+Reproduces the *shape* of the ADFF paper's Table 2 (time against the number of
+segments a 20 s clip is cut into) on this machine: for each ``seg_num`` the
+2000-frame x 128-mel input becomes ``(seg_num, 2000 // seg_num, 128)`` and the
+script times
+
+* one training step (forward, MSE loss on 2 outputs, backward, Adam step) on a
+  batch of ``--batch`` clips, median of ``--steps`` steps after one warm-up
+  step, and the epoch-equivalent for PMEmo's 794 choruses;
+* inference per clip (eval mode, no grad, batches of ``--batch``);
+* the FLOPs of a training step: convolutions and linear layers counted with
+  :class:`torch.utils.flop_counter.FlopCounterMode` (forward + backward), the
+  BiLSTMs analytically (FlopCounterMode does not see them; backward counted
+  as 2x forward), and the achieved GFLOP/s against a large matmul measured in
+  the same run (fp32 and bf16).
+
+fp32 and bf16 (autocast, fp32 master weights) + channels-last are measured
+side by side. The table is printed and written to the ``## bench_seg_num``
+section of ``benchmarks/RESULTS.md`` (other sections are left alone).
+
+Usage::
+
+    python benchmarks/bench_seg_num.py                      # width 0.25, batch 8
+    python benchmarks/bench_seg_num.py --width 1.0 --seg-nums 6 --batch 4
+    python benchmarks/bench_seg_num.py --full-width-seg-nums 1,6   # add a width-1 check
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shlex
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from skmer.nn import ADFFNet  # noqa: E402
+
+RESULTS = REPO / "benchmarks" / "RESULTS.md"
+SECTION = "## bench_seg_num"
+PMEMO_CLIPS = 794
+# Paper Table 2: training time (hours) of the whole protocol per seg_num.
+PAPER_TABLE2 = {1: 4.99, 2: 1.52, 4: 0.76, 6: 0.51, 8: 0.40, 10: 0.28, 12: 0.29, 14: 0.27, 16: 0.25}
+CONFIGS = {"fp32": ("fp32", False), "bf16+cl": ("bf16", True)}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--width", type=float, default=0.25, help="channel multiplier (1.0 = VGG16)")
+    p.add_argument("--seg-nums", default="1,2,4,6,8,12,16", help="comma-separated seg_num values")
+    p.add_argument("--batch", type=int, default=8, help="clips per batch")
+    p.add_argument("--steps", type=int, default=3, help="timed steps per setting (after warm-up)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    p.add_argument(
+        "--precision",
+        default="both",
+        choices=["fp32", "bf16", "both"],
+        help="fp32, bf16 (+ channels-last) or both side by side",
+    )
+    p.add_argument("--frames", type=int, default=2000, help="frames per clip (20 s at 10 ms hop)")
+    p.add_argument("--mels", type=int, default=128, help="mel bands")
+    p.add_argument("--lstm-hidden", type=int, default=64, help="BiLSTM hidden size")
+    p.add_argument(
+        "--full-width-seg-nums",
+        default="6",
+        help="also time a width=1.0 training step at these seg_nums ('' to skip)",
+    )
+    p.add_argument("--full-width-batch", type=int, default=4)
+    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
+    p.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    return p.parse_args(argv)
+
+
+# ----------------------------------------------------------------------------- timing
+
+
+def _sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def matmul_gflops(dtype, device, n=2048, reps=5):
+    """Best-of-``reps`` GFLOP/s of an n x n x n matmul."""
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    a @ b
+    _sync(device)
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        a @ b
+        _sync(device)
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best / 1e9
+
+
+def conv_gflops(dtype, device, reps=5):
+    """Best-of-``reps`` GFLOP/s of a 3x3 convolution (256 -> 256 channels,
+    4 x 64 x 64 maps, channels-last): the kernel type that dominates ADFF."""
+    x = torch.randn(4, 256, 64, 64, device=device, dtype=dtype)
+    x = x.contiguous(memory_format=torch.channels_last)
+    w = torch.randn(256, 256, 3, 3, device=device, dtype=dtype)
+    w = w.contiguous(memory_format=torch.channels_last)
+    flops = 2 * 256 * 256 * 9 * 64 * 64 * 4
+    torch.nn.functional.conv2d(x, w, padding=1)
+    _sync(device)
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        torch.nn.functional.conv2d(x, w, padding=1)
+        _sync(device)
+        best = min(best, time.perf_counter() - t)
+    return flops / best / 1e9
+
+
+def lstm_flops(net, batch, n_frames, n_mels):
+    """Analytic FLOPs of the BiLSTMs for one training step (forward x 3)."""
+    if net.tflm is None:
+        return 0
+    total = 0
+    for level, tflm in enumerate(net.tflm, start=1):
+        steps = n_frames // 2**level
+        lstm = tflm.lstm
+        h = lstm.hidden_size
+        for layer in range(lstm.num_layers):
+            inp = lstm.input_size if layer == 0 else 2 * h
+            # 4 gates, (input + hidden) MACs each, 2 directions
+            total += 2 * 4 * h * (inp + h) * 2 * steps * batch
+    return 3 * total
+
+
+def counted_flops(net, x, y):
+    """Conv + linear FLOPs of forward + backward seen by FlopCounterMode."""
+    net.zero_grad(set_to_none=True)
+    with FlopCounterMode(display=False) as fc:
+        loss = torch.nn.functional.mse_loss(net(x), y)
+        loss.backward()
+    counts = fc.get_flop_counts().get("Global", {})
+    conv = sum(v for k, v in counts.items() if "convolution" in str(k))
+    return fc.get_total_flops(), conv
+
+
+def time_training(net, x, y, steps, device):
+    opt = torch.optim.Adam(net.parameters(), lr=1e-5, weight_decay=1e-5)
+    net.train()
+    times = []
+    for i in range(steps + 1):
+        _sync(device)
+        t = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.mse_loss(net(x), y)
+        loss.backward()
+        opt.step()
+        _sync(device)
+        if i > 0:  # the first step pays for one-off kernel set-up
+            times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def time_inference(net, x, steps, device):
+    net.eval()
+    times = []
+    with torch.no_grad():
+        for i in range(steps + 1):
+            _sync(device)
+            t = time.perf_counter()
+            net(x)
+            _sync(device)
+            if i > 0:
+                times.append(time.perf_counter() - t)
+    return statistics.median(times) / x.shape[0]
+
+
+def bench_one(seg_num, width, batch, steps, device, configs, frames, mels, lstm_hidden):
+    seg_frames = frames // seg_num
+    g = torch.Generator().manual_seed(seg_num)
+    x = torch.randn(batch, seg_num, seg_frames, mels, generator=g).to(device)
+    y = torch.randn(batch, 2, generator=g).to(device)
+    row = {"seg_num": seg_num, "seg_frames": seg_frames}
+    for name in configs:
+        precision, channels_last = CONFIGS[name]
+        torch.manual_seed(0)
+        net = ADFFNet(
+            seg_num=seg_num,
+            n_outputs=2,
+            width=width,
+            lstm_hidden=lstm_hidden,
+            precision=precision,
+            channels_last=channels_last,
+        ).to(device)
+        if "flops" not in row:
+            total, conv = counted_flops(net, x, y)
+            row["conv_flops"] = conv
+            row["flops"] = total + lstm_flops(net, batch, seg_frames, mels)
+        row[f"{name}_train"] = time_training(net, x, y, steps, device)
+        row[f"{name}_infer"] = time_inference(net, x, steps, device)
+        del net
+    return row
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def machine_info(device):
+    cpu = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = re.findall(r"^model name\s*:\s*(.+)$", f.read(), flags=re.M)
+        if names:
+            cpu = names[0].strip()
+    except OSError:
+        pass
+    info = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+    }
+    try:
+        info["load_avg"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        pass
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    return info
+
+
+def _fmt(v, spec):
+    return "-" if v is None else format(v, spec)
+
+
+def format_table(rows, configs, batch):
+    base = rows[0]
+    head = ["seg_num", "frames/seg", "GFLOP/step"]
+    for name in configs:
+        head += [
+            f"{name} s/step",
+            f"{name} s/epoch*",
+            f"{name} ms/clip infer",
+            f"{name} GFLOP/s",
+            f"{name} speed-up vs seg_num={base['seg_num']}",
+        ]
+    if len(configs) == 2:
+        head.append("bf16+cl / fp32 (train)")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [str(r["seg_num"]), str(r["seg_frames"]), _fmt(r["flops"] / 1e9, ".1f")]
+        for name in configs:
+            t = r[f"{name}_train"]
+            cells += [
+                _fmt(t, ".3f"),
+                _fmt(t * PMEMO_CLIPS / batch, ".0f"),
+                _fmt(r[f"{name}_infer"] * 1e3, ".1f"),
+                _fmt(r["flops"] / t / 1e9, ".0f"),
+                _fmt(base[f"{name}_train"] / t, ".1f") + "x",
+            ]
+        if len(configs) == 2:
+            cells.append(_fmt(r["fp32_train"] / r["bf16+cl_train"], ".2f") + "x")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def paper_table():
+    seg = list(PAPER_TABLE2)
+    lines = [
+        "| seg_num | " + " | ".join(map(str, seg)) + " |",
+        "|---|" + "---|" * len(seg),
+        "| time (h) | " + " | ".join(f"{PAPER_TABLE2[s]:.2f}" for s in seg) + " |",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(text, path=RESULTS):
+    """Replace (or append) the ``## bench_seg_num`` section of RESULTS.md."""
+    old = path.read_text() if path.exists() else "# Benchmark results\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", flags=re.M | re.S)
+    block = text.rstrip() + "\n\n"
+    if pattern.search(old):
+        new = pattern.sub(lambda m: block, old, count=1)
+    else:
+        new = old.rstrip() + "\n\n" + block
+    path.write_text(new.rstrip() + "\n")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    dev = args.device
+    if dev == "auto":
+        dev = "cuda" if torch.cuda.is_available() else "cpu"
+    device = torch.device(dev)
+    configs = {"fp32": ["fp32"], "bf16": ["bf16+cl"], "both": ["fp32", "bf16+cl"]}[args.precision]
+    seg_nums = [int(s) for s in args.seg_nums.split(",") if s]
+    full_seg_nums = [int(s) for s in args.full_width_seg_nums.split(",") if s]
+    info = machine_info(device)
+    t_start = time.perf_counter()
+
+    mm = {
+        "fp32": matmul_gflops(torch.float32, device),
+        "bf16": matmul_gflops(torch.bfloat16, device),
+    }
+    cv = {
+        "fp32": conv_gflops(torch.float32, device),
+        "bf16": conv_gflops(torch.bfloat16, device),
+    }
+    print(f"matmul 2048^3: fp32 {mm['fp32']:.0f} GFLOP/s, bf16 {mm['bf16']:.0f} GFLOP/s")
+    print(f"conv3x3 256ch: fp32 {cv['fp32']:.0f} GFLOP/s, bf16 {cv['bf16']:.0f} GFLOP/s")
+
+    rows = []
+    for seg_num in seg_nums:
+        row = bench_one(
+            seg_num,
+            args.width,
+            args.batch,
+            args.steps,
+            device,
+            configs,
+            args.frames,
+            args.mels,
+            args.lstm_hidden,
+        )
+        rows.append(row)
+        print(
+            f"seg_num={seg_num:2d}: "
+            + ", ".join(f"{c} {row[f'{c}_train']:.3f} s/step" for c in configs),
+            flush=True,
+        )
+    table = format_table(rows, configs, args.batch)
+
+    full_rows = []
+    for seg_num in full_seg_nums:
+        row = bench_one(
+            seg_num,
+            1.0,
+            args.full_width_batch,
+            args.steps,
+            device,
+            ["fp32", "bf16+cl"],
+            args.frames,
+            args.mels,
+            args.lstm_hidden,
+        )
+        full_rows.append(row)
+        print(
+            f"width=1.0 seg_num={seg_num}: fp32 {row['fp32_train']:.3f} s/step, "
+            f"bf16+cl {row['bf16+cl_train']:.3f} s/step",
+            flush=True,
+        )
+    full_table = (
+        format_table(full_rows, ["fp32", "bf16+cl"], args.full_width_batch) if full_rows else ""
+    )
+    elapsed = time.perf_counter() - t_start
+
+    cmd = shlex.join(
+        ["python", "benchmarks/bench_seg_num.py", *(sys.argv[1:] if argv is None else argv)]
+    )
+    out = [
+        SECTION,
+        "",
+        "Training/inference cost of the ADFF network against `seg_num` (paper Table 2),",
+        "fp32 vs bf16 autocast + channels-last. Written by `benchmarks/bench_seg_num.py`.",
+        "",
+        f"- command: `{cmd.strip()}`",
+        f"- machine: {info['cpu']}, {info['cores']} cores, torch {info['torch']} "
+        f"({info['torch_threads']} intra-op threads), Python {info['python']}"
+        + (f", GPU {info['gpu']}" if "gpu" in info else "")
+        + (f"; load average at start {info['load_avg']}" if "load_avg" in info else ""),
+        f"- config: device {device}, width {args.width:g}, batch {args.batch}, input "
+        f"{args.frames} frames x {args.mels} mels (20 s), lstm_hidden {args.lstm_hidden}, "
+        f"median of {args.steps} steps after 1 warm-up; run took {elapsed:.0f} s",
+        f"- references measured in the same run: matmul 2048^3 (`torch.mm`) fp32 "
+        f"{mm['fp32']:.0f} / bf16 {mm['bf16']:.0f} GFLOP/s; one 3x3 convolution "
+        f"(256 -> 256 channels, 4 x 64 x 64, channels-last) fp32 {cv['fp32']:.0f} / bf16 "
+        f"{cv['bf16']:.0f} GFLOP/s. The network is convolutions, so the conv figures are "
+        f"the relevant ceiling (here fp32 `torch.mm` reaches {mm['fp32'] / cv['fp32']:.0%} "
+        "of the fp32 convolution's rate).",
+        "- GFLOP/step: conv + linear forward+backward counted by FlopCounterMode plus the",
+        "  BiLSTMs analytically (3x forward); GFLOP/s = GFLOP/step / s/step.",
+        f"- s/epoch*: s/step x {PMEMO_CLIPS} / batch, i.e. one pass over PMEmo's "
+        f"{PMEMO_CLIPS} choruses at this batch size (the paper trains 200 epochs, batch 32).",
+        "",
+        table,
+        "",
+    ]
+    if full_table:
+        out += [
+            f"Full width (width=1.0, VGG16 channels), batch {args.full_width_batch}:",
+            "",
+            full_table,
+            "",
+        ]
+    out += [
+        "Paper Table 2 for orientation (hours for their whole training run; hardware not",
+        "stated; 9.8x from seg_num 1 to 6):",
+        "",
+        paper_table(),
+        "",
+    ]
+    text = "\n".join(out)
+    print()
+    print(text)
+    if not args.no_write:
+        write_section(text)
+        print(f"updated {RESULTS.relative_to(REPO)} ({SECTION})")
+
+
+if __name__ == "__main__":
+    main()
