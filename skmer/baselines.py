@@ -44,6 +44,7 @@ from sklearn.ensemble import RandomForestRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
+from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
@@ -119,6 +120,10 @@ class PerTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         -------
         self : PerTargetRegressor
         """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
         y = np.asarray(y)
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be of shape (n,) or (n, n_targets), got shape {y.shape}")
@@ -153,6 +158,9 @@ class PerTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
         return tags
