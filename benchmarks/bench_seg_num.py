@@ -30,9 +30,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import re
-import shlex
 import statistics
 import sys
 import time
@@ -41,13 +38,16 @@ from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
+
+from _report import markdown_table, write_section  # noqa: E402
 
 from skmer.nn import ADFFNet  # noqa: E402
 
-RESULTS = REPO / "benchmarks" / "RESULTS.md"
-SECTION = "## bench_seg_num"
+SECTION = "bench_seg_num"
 PMEMO_CLIPS = 794
 # Paper Table 2: training time (hours) of the whole protocol per seg_num.
 PAPER_TABLE2 = {1: 4.99, 2: 1.52, 4: 0.76, 6: 0.51, 8: 0.40, 10: 0.28, 12: 0.29, 14: 0.27, 16: 0.25}
@@ -212,21 +212,8 @@ def bench_one(seg_num, width, batch, steps, device, configs, frames, mels, lstm_
 
 
 def machine_info(device):
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = re.findall(r"^model name\s*:\s*(.+)$", f.read(), flags=re.M)
-        if names:
-            cpu = names[0].strip()
-    except OSError:
-        pass
-    info = {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-    }
+    """Details beyond _report.machine(): torch threads, load, GPU."""
+    info = {"torch_threads": torch.get_num_threads()}
     try:
         info["load_avg"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
     except OSError:
@@ -253,7 +240,7 @@ def format_table(rows, configs, batch):
         ]
     if len(configs) == 2:
         head.append("bf16+cl / fp32 (train)")
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    body = []
     for r in rows:
         cells = [str(r["seg_num"]), str(r["seg_frames"]), _fmt(r["flops"] / 1e9, ".1f")]
         for name in configs:
@@ -267,8 +254,8 @@ def format_table(rows, configs, batch):
             ]
         if len(configs) == 2:
             cells.append(_fmt(r["fp32_train"] / r["bf16+cl_train"], ".2f") + "x")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        body.append(cells)
+    return markdown_table(head, body)
 
 
 def paper_table():
@@ -279,18 +266,6 @@ def paper_table():
         "| time (h) | " + " | ".join(f"{PAPER_TABLE2[s]:.2f}" for s in seg) + " |",
     ]
     return "\n".join(lines)
-
-
-def write_section(text, path=RESULTS):
-    """Replace (or append) the ``## bench_seg_num`` section of RESULTS.md."""
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", flags=re.M | re.S)
-    block = text.rstrip() + "\n\n"
-    if pattern.search(old):
-        new = pattern.sub(lambda m: block, old, count=1)
-    else:
-        new = old.rstrip() + "\n\n" + block
-    path.write_text(new.rstrip() + "\n")
 
 
 def main(argv=None):
@@ -363,33 +338,49 @@ def main(argv=None):
     )
     elapsed = time.perf_counter() - t_start
 
-    cmd = shlex.join(
-        ["python", "benchmarks/bench_seg_num.py", *(sys.argv[1:] if argv is None else argv)]
-    )
+    goals = []
+    for label, rs in (("width " + format(args.width, "g"), rows), ("width 1", full_rows)):
+        by_seg = {r["seg_num"]: r for r in rs}
+        if 1 in by_seg and 6 in by_seg:
+            for c in configs if rs is rows else ["fp32", "bf16+cl"]:
+                ratio = by_seg[1][f"{c}_train"] / by_seg[6][f"{c}_train"]
+                goals.append(
+                    f"- seg_num 1 -> 6 training speed-up, {label}, {c}: **{ratio:.1f}x** "
+                    f"(goal >= 8x; paper 9.8x) - {'met' if ratio >= 8 else 'NOT met'}"
+                )
+    for r in full_rows:
+        ratio = r["fp32_train"] / r["bf16+cl_train"]
+        goals.append(
+            f"- bf16+channels-last vs fp32 training step, width 1, seg_num {r['seg_num']}, "
+            f"batch {args.full_width_batch}: **{ratio:.2f}x** (goal >= 2x) - "
+            f"{'met' if ratio >= 2 else 'NOT met'}"
+        )
+
+    extra = []
+    if "gpu" in info:
+        extra.append(f"GPU {info['gpu']}")
+    extra.append(f"{info['torch_threads']} torch intra-op threads")
+    if "load_avg" in info:
+        extra.append(f"load average at start {info['load_avg']} (shared machine)")
     out = [
-        SECTION,
-        "",
         "Training/inference cost of the ADFF network against `seg_num` (paper Table 2),",
-        "fp32 vs bf16 autocast + channels-last. Written by `benchmarks/bench_seg_num.py`.",
+        "fp32 vs bf16 autocast + channels-last (`bf16+cl`).",
         "",
-        f"- command: `{cmd.strip()}`",
-        f"- machine: {info['cpu']}, {info['cores']} cores, torch {info['torch']} "
-        f"({info['torch_threads']} intra-op threads), Python {info['python']}"
-        + (f", GPU {info['gpu']}" if "gpu" in info else "")
-        + (f"; load average at start {info['load_avg']}" if "load_avg" in info else ""),
+        f"- setting: {'; '.join(extra)}",
         f"- config: device {device}, width {args.width:g}, batch {args.batch}, input "
-        f"{args.frames} frames x {args.mels} mels (20 s), lstm_hidden {args.lstm_hidden}, "
-        f"median of {args.steps} steps after 1 warm-up; run took {elapsed:.0f} s",
+        f"{args.frames} frames x {args.mels} mels (20 s) cut into seg_num segments, "
+        f"lstm_hidden {args.lstm_hidden}, 2 outputs, Adam; median of {args.steps} steps after "
+        f"1 warm-up; the whole run took {elapsed:.0f} s",
         f"- references measured in the same run: matmul 2048^3 (`torch.mm`) fp32 "
         f"{mm['fp32']:.0f} / bf16 {mm['bf16']:.0f} GFLOP/s; one 3x3 convolution "
         f"(256 -> 256 channels, 4 x 64 x 64, channels-last) fp32 {cv['fp32']:.0f} / bf16 "
-        f"{cv['bf16']:.0f} GFLOP/s. The network is convolutions, so the conv figures are "
-        f"the relevant ceiling (here fp32 `torch.mm` reaches {mm['fp32'] / cv['fp32']:.0%} "
-        "of the fp32 convolution's rate).",
-        "- GFLOP/step: conv + linear forward+backward counted by FlopCounterMode plus the",
-        "  BiLSTMs analytically (3x forward); GFLOP/s = GFLOP/step / s/step.",
-        f"- s/epoch*: s/step x {PMEMO_CLIPS} / batch, i.e. one pass over PMEmo's "
-        f"{PMEMO_CLIPS} choruses at this batch size (the paper trains 200 epochs, batch 32).",
+        f"{cv['bf16']:.0f} GFLOP/s. The network is mostly 3x3 convolutions, so the conv "
+        f"figures are the relevant ceiling (here fp32 `torch.mm` reaches "
+        f"{mm['fp32'] / cv['fp32']:.0%} of the fp32 convolution's rate).",
+        "- GFLOP/step: conv + linear forward+backward counted by FlopCounterMode plus the "
+        "BiLSTMs analytically (3x forward); GFLOP/s = GFLOP/step / s/step.",
+        f"- s/epoch*: s/step x {PMEMO_CLIPS} / batch, one pass over PMEmo's {PMEMO_CLIPS} "
+        "choruses at this batch size (the paper trains 200 epochs at batch 32).",
         "",
         table,
         "",
@@ -401,8 +392,10 @@ def main(argv=None):
             full_table,
             "",
         ]
+    if goals:
+        out += ["Goals (from the issue):", "", *goals, ""]
     out += [
-        "Paper Table 2 for orientation (hours for their whole training run; hardware not",
+        "Paper Table 2 for orientation (hours for their whole training run, hardware not "
         "stated; 9.8x from seg_num 1 to 6):",
         "",
         paper_table(),
@@ -412,8 +405,7 @@ def main(argv=None):
     print()
     print(text)
     if not args.no_write:
-        write_section(text)
-        print(f"updated {RESULTS.relative_to(REPO)} ({SECTION})")
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":
