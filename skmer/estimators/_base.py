@@ -1,15 +1,16 @@
-"""Shared machinery of the ADFF skorch estimators.
+"""Shared machinery of skmer's skorch estimators.
 
-:class:`_ADFFMixin` sits in front of skorch's ``NeuralNetRegressor`` /
-``NeuralNetClassifier`` in the MRO. It
+:class:`_NetMixin` sits in front of a skorch net class (``NeuralNet``,
+``NeuralNetRegressor``, ``NeuralNetClassifier``) in the MRO; :class:`_ADFFMixin`
+adds what is specific to the ADFF network. Together they
 
-* builds :class:`skmer.nn.ADFFNet` from the estimator's plain keyword
-  hyper-parameters and the shape of the training data (``seg_num`` input
-  channels, number of outputs), at every ``fit``;
-* validates ``X`` and ``y`` completely before anything is initialised or
+* build the network (e.g. :class:`skmer.nn.ADFFNet`) from the estimator's
+  plain keyword hyper-parameters and the shape of the training data (e.g.
+  ``seg_num`` input channels, number of outputs), at every ``fit``;
+* validate ``X`` and ``y`` completely before anything is initialised or
   trained;
-* adds the paper's optimisation protocol (Adam with weight decay, MultiStepLR)
-  as defaults, an optional tqdm batch bar, the ``'auto'`` device and
+* add an optimisation protocol (Adam with weight decay, MultiStepLR) as
+  defaults, an optional tqdm batch bar, the ``'auto'`` device and
   ``random_state`` seeding.
 """
 
@@ -147,45 +148,23 @@ def _milestones_given(milestones):
     try:
         return len(milestones) > 0
     except TypeError:
-        return True  # invalid; reported by _validate_adff_params
+        return True  # invalid; reported by _validate_net_params
 
 
-class _ADFFMixin:
-    """ADFF-specific behaviour shared by the regressor and the classifier.
+class _NetMixin:
+    """Generic behaviour of skmer's skorch estimators (ADFF, DAMFF, CNN tagger).
 
-    Subclasses implement ``_validate_y(y, reset)`` returning the target as
-    passed to skorch, and ``_n_module_outputs()``.
+    Goes in front of a skorch net class in the MRO. Subclasses provide
+
+    * the parameters ``weight_decay``, ``lr_milestones``, ``lr_gamma`` and
+      ``random_state`` (set in ``__init__``);
+    * ``_validate_X(X, reset)`` returning the array passed to skorch;
+    * ``_validate_y(y, n_samples, reset, **kwargs)`` returning the target as
+      passed to skorch;
+    * ``_module_kwargs()``: keyword arguments of the module, from the
+      hyper-parameters and the attributes learnt by validation (e.g.
+      ``input_shape_``), raising ``AttributeError`` before ``fit``.
     """
-
-    def _init_adff_params(
-        self,
-        width,
-        lstm_hidden,
-        fc_sizes,
-        dropout,
-        se_reduction,
-        use_se,
-        use_tflm,
-        precision,
-        channels_last,
-        weight_decay,
-        lr_milestones,
-        lr_gamma,
-        random_state,
-    ):
-        self.width = width
-        self.lstm_hidden = lstm_hidden
-        self.fc_sizes = fc_sizes
-        self.dropout = dropout
-        self.se_reduction = se_reduction
-        self.use_se = use_se
-        self.use_tflm = use_tflm
-        self.precision = precision
-        self.channels_last = channels_last
-        self.weight_decay = weight_decay
-        self.lr_milestones = lr_milestones
-        self.lr_gamma = lr_gamma
-        self.random_state = random_state
 
     # ------------------------------------------------------------------ skorch hooks
 
@@ -233,28 +212,6 @@ class _ADFFMixin:
         if prefix == "optimizer" and self.weight_decay is not None:
             kwargs.setdefault("weight_decay", self.weight_decay)
         return args, kwargs
-
-    def _module_kwargs(self):
-        try:
-            seg_num = self.input_shape_[0]
-        except AttributeError:
-            raise AttributeError(
-                f"{type(self).__name__} builds its network from the shape of the training "
-                "data; call fit(X, y) rather than initialize()"
-            ) from None
-        return {
-            "seg_num": int(seg_num),
-            "n_outputs": int(self._n_module_outputs()),
-            "width": self.width,
-            "lstm_hidden": self.lstm_hidden,
-            "fc_sizes": tuple(self.fc_sizes),
-            "dropout": self.dropout,
-            "se_reduction": self.se_reduction,
-            "use_se": self.use_se,
-            "use_tflm": self.use_tflm,
-            "precision": self.precision,
-            "channels_last": self.channels_last,
-        }
 
     def initialize_module(self):
         """Build the network from the hyper-parameters and the fitted input shape."""
@@ -332,58 +289,8 @@ class _ADFFMixin:
 
     # ------------------------------------------------------------------ validation
 
-    def _validate_X(self, X, reset):
-        """Check ``X`` and return it as a float32 array of shape (n, seg_num, T, M)."""
-        name = type(self).__name__
-        if sp.issparse(X):
-            raise TypeError(
-                f"{name} does not accept sparse input (got {type(X).__name__}); X must be a "
-                "dense array of shape (n_clips, seg_num, n_frames, n_mels)"
-            )
-        if isinstance(X, torch.Tensor):
-            X = X.detach().cpu().numpy()
-        elif not isinstance(X, np.ndarray):
-            X = np.asarray(X)
-        if X.ndim != 4:
-            raise ValueError(
-                f"{name} expects X of shape (n_clips, seg_num, n_frames, n_mels), a stack "
-                f"of log-mel segments; got a {X.ndim}-D input of shape {X.shape}. "
-                + _RECIPE.format(name=name)
-                + "."
-            )
-        X = check_array(
-            X,
-            allow_nd=True,
-            dtype=np.float32,
-            ensure_all_finite=True,
-            input_name="X",
-            estimator=self,
-        )
-        n, seg_num, n_frames, n_mels = X.shape
-        if n_frames < MIN_FRAMES or n_mels < MIN_MELS:
-            raise ValueError(
-                f"{name} needs at least {MIN_FRAMES} frames and {MIN_MELS} mel bands per "
-                f"segment (the network halves both axes five times); got X of shape "
-                f"{X.shape} = (n_clips, seg_num={seg_num}, n_frames={n_frames}, "
-                f"n_mels={n_mels}). Use fewer segments (SegmentStacker(seg_num=...)), "
-                "longer clips or more mel bands."
-            )
-        if reset:
-            return X
-        fit_seg, _, fit_mels = self.input_shape_
-        if seg_num != fit_seg:
-            raise ValueError(
-                f"X has seg_num={seg_num} segments (channels) but {name} was fitted with "
-                f"seg_num={fit_seg}; X shape {X.shape}"
-            )
-        if n_mels != fit_mels:
-            raise ValueError(
-                f"X has {n_mels} mel bands but {name} was fitted with {fit_mels}; X shape {X.shape}"
-            )
-        return X
-
-    def _validate_adff_params(self):
-        """Check the estimator-level parameters (the network checks its own)."""
+    def _validate_net_params(self):
+        """Check the generic training parameters (the network checks its own)."""
         milestones = self.lr_milestones
         if milestones is not None:
             if (
@@ -423,9 +330,26 @@ class _ADFFMixin:
                 f"device={self.device!r} but CUDA is not available; use device='cpu' or 'auto'"
             )
 
+    def _dense_array(self, X, expected_shape):
+        """``X`` as a numpy array (torch tensors are copied to the CPU).
+
+        Raises ``TypeError`` for scipy sparse input, naming `expected_shape`
+        (a string such as ``'(n_clips, seg_num, n_frames, n_mels)'``).
+        """
+        if sp.issparse(X):
+            raise TypeError(
+                f"{type(self).__name__} does not accept sparse input (got {type(X).__name__}); "
+                f"X must be a dense array of shape {expected_shape}"
+            )
+        if isinstance(X, torch.Tensor):
+            return X.detach().cpu().numpy()
+        if not isinstance(X, np.ndarray):
+            return np.asarray(X)
+        return X
+
     def _validate_fit_data(self, X, y, reset, **kwargs):
         if reset:
-            self._validate_adff_params()
+            self._validate_net_params()
         X = self._validate_X(X, reset=reset)
         y = self._validate_y(y, X.shape[0], reset=reset, **kwargs)
         if reset:
@@ -442,15 +366,16 @@ class _ADFFMixin:
 
         ``X`` and ``y`` are validated completely before the network is built
         or trained. Unless ``warm_start=True``, the network is re-created at
-        every call, so the number of segments, outputs or classes may change
-        between calls (e.g. in a grid search over ``SegmentStacker.seg_num``).
+        every call, so the input shape and the number of outputs or classes
+        may change between calls (e.g. in a grid search over a front-end
+        parameter).
 
         Parameters
         ----------
-        X : array-like of shape (n_clips, seg_num, n_frames, n_mels)
-            Stacked log-mel segments, float; ``n_frames >= 32`` and
-            ``n_mels >= 32``.
-        y : array-like of shape (n_clips,) or (n_clips, n_outputs)
+        X : array-like
+            The network's input; its shape is given by the estimator's
+            documentation.
+        y : array-like
             Targets.
         **fit_params : dict
             Passed to the module's ``forward`` and to ``train_split``.
@@ -483,3 +408,130 @@ class _ADFFMixin:
         X = self._validate_X(X, reset=False)
         # NeuralNet.predict_proba: forward in eval mode + predict_nonlinearity.
         return super().predict_proba(X)
+
+
+class _ADFFMixin(_NetMixin):
+    """ADFF-specific behaviour shared by the regressor and the classifier.
+
+    Subclasses implement ``_validate_y(y, n_samples, reset)`` returning the
+    target as passed to skorch, and ``_n_module_outputs()``.
+    """
+
+    def _init_adff_params(
+        self,
+        width,
+        lstm_hidden,
+        fc_sizes,
+        dropout,
+        se_reduction,
+        use_se,
+        use_tflm,
+        precision,
+        channels_last,
+        weight_decay,
+        lr_milestones,
+        lr_gamma,
+        random_state,
+    ):
+        self.width = width
+        self.lstm_hidden = lstm_hidden
+        self.fc_sizes = fc_sizes
+        self.dropout = dropout
+        self.se_reduction = se_reduction
+        self.use_se = use_se
+        self.use_tflm = use_tflm
+        self.precision = precision
+        self.channels_last = channels_last
+        self.weight_decay = weight_decay
+        self.lr_milestones = lr_milestones
+        self.lr_gamma = lr_gamma
+        self.random_state = random_state
+
+    def _module_kwargs(self):
+        try:
+            seg_num = self.input_shape_[0]
+        except AttributeError:
+            raise AttributeError(
+                f"{type(self).__name__} builds its network from the shape of the training "
+                "data; call fit(X, y) rather than initialize()"
+            ) from None
+        return {
+            "seg_num": int(seg_num),
+            "n_outputs": int(self._n_module_outputs()),
+            "width": self.width,
+            "lstm_hidden": self.lstm_hidden,
+            "fc_sizes": tuple(self.fc_sizes),
+            "dropout": self.dropout,
+            "se_reduction": self.se_reduction,
+            "use_se": self.use_se,
+            "use_tflm": self.use_tflm,
+            "precision": self.precision,
+            "channels_last": self.channels_last,
+        }
+
+    def _validate_X(self, X, reset):
+        """Check ``X`` and return it as a float32 array of shape (n, seg_num, T, M)."""
+        name = type(self).__name__
+        X = self._dense_array(X, "(n_clips, seg_num, n_frames, n_mels)")
+        if X.ndim != 4:
+            raise ValueError(
+                f"{name} expects X of shape (n_clips, seg_num, n_frames, n_mels), a stack "
+                f"of log-mel segments; got a {X.ndim}-D input of shape {X.shape}. "
+                + _RECIPE.format(name=name)
+                + "."
+            )
+        X = check_array(
+            X,
+            allow_nd=True,
+            dtype=np.float32,
+            ensure_all_finite=True,
+            input_name="X",
+            estimator=self,
+        )
+        n, seg_num, n_frames, n_mels = X.shape
+        if n_frames < MIN_FRAMES or n_mels < MIN_MELS:
+            raise ValueError(
+                f"{name} needs at least {MIN_FRAMES} frames and {MIN_MELS} mel bands per "
+                f"segment (the network halves both axes five times); got X of shape "
+                f"{X.shape} = (n_clips, seg_num={seg_num}, n_frames={n_frames}, "
+                f"n_mels={n_mels}). Use fewer segments (SegmentStacker(seg_num=...)), "
+                "longer clips or more mel bands."
+            )
+        if reset:
+            return X
+        fit_seg, _, fit_mels = self.input_shape_
+        if seg_num != fit_seg:
+            raise ValueError(
+                f"X has seg_num={seg_num} segments (channels) but {name} was fitted with "
+                f"seg_num={fit_seg}; X shape {X.shape}"
+            )
+        if n_mels != fit_mels:
+            raise ValueError(
+                f"X has {n_mels} mel bands but {name} was fitted with {fit_mels}; X shape {X.shape}"
+            )
+        return X
+
+    def fit(self, X, y, **fit_params):
+        """Build the network for the shape of ``X`` and ``y`` and train it.
+
+        ``X`` and ``y`` are validated completely before the network is built
+        or trained. Unless ``warm_start=True``, the network is re-created at
+        every call, so the number of segments, outputs or classes may change
+        between calls (e.g. in a grid search over ``SegmentStacker.seg_num``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, seg_num, n_frames, n_mels)
+            Stacked log-mel segments, float; ``n_frames >= 32`` and
+            ``n_mels >= 32``.
+        y : array-like of shape (n_clips,) or (n_clips, n_outputs)
+            Targets.
+        **fit_params : dict
+            Passed to the module's ``forward`` and to ``train_split``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return super().fit(X, y, **fit_params)
