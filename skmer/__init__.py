@@ -20,9 +20,11 @@ _LAZY = {
     "SegmentStacker": "skmer.features",
     "SpectrogramStats": "skmer.features",
     "AudioFeatures": "skmer.features",
+    "SlidingWindows": "skmer.features",
     "ADFFRegressor": "skmer.estimators",
     "ADFFClassifier": "skmer.estimators",
     "va_to_quadrant": "skmer.estimators",
+    "DAMFFRegressor": "skmer.estimators",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -262,3 +262,18 @@ def test_align_windows_match_audio(tmp_path):
     label_times = 15.5 + 0.5 * np.arange(10)
     silent = label_times <= 17.0 - 0.02  # window [t - 1, t) ends before the onset
     assert level[silent].max() < -90 and level[~silent].min() > -40
+
+
+def test_align_real_pmemo_sample(pmemo_root):
+    """The 4 real PMEmo choruses: ragged series (60-90 labels from 15.5 s) -> one array."""
+    from skmer.datasets import load_pmemo
+
+    data = load_pmemo(pmemo_root)
+    d = align_dynamic_annotations(data.paths, data.frame_times, data.target_dynamic,
+                                  window=1.0, n_steps=40)
+    assert d.target.shape == (4, 40, 2) and d.clips[0].offset == pytest.approx(14.5)
+    for i in range(4):
+        np.testing.assert_array_equal(d.target[i], data.target_dynamic[i][:40])
+    mel = LogMelTransformer(sr=16000, n_mels=32, duration=d.duration, crop="start")
+    W = SlidingWindows(window=1.0, start=d.start).fit_transform(mel.fit_transform(d.clips))
+    assert W.shape == (4, 40, 1, 100, 32) and np.isfinite(W).all()
