@@ -23,6 +23,7 @@ from ._batch import (
     set_waveform_width,
     source_rng,
 )
+from .melspec import power_spectrogram
 
 __all__ = ["AudioFeatures"]
 
@@ -69,6 +70,22 @@ def _key_correlations(chroma_mean):
     return best[0], best[1]
 
 
+def import_librosa():
+    """Import the librosa modules AudioFeatures uses, compiling their numba code once.
+
+    librosa compiles its numba functions when its modules are first imported
+    and caches the machine code on disk (about 15 s with an empty cache).
+    Worker processes that compile and write that cache at the same time can
+    read each other's half-written files and crash, so the parent imports
+    first and the workers load the finished cache.
+    """
+    import librosa
+
+    for module in (librosa.feature, librosa.onset, librosa.util):
+        getattr(module, "__name__", None)
+    return librosa
+
+
 def clip_descriptors(y, sr, n_mfcc=20):
     """Hand-crafted descriptors of one mono clip.
 
@@ -86,35 +103,34 @@ def clip_descriptors(y, sr, n_mfcc=20):
     features : ndarray of float32, shape (n_features,)
         In the order of ``AudioFeatures.get_feature_names_out()``.
     """
-    import librosa
+    librosa = import_librosa()
 
     with np.errstate(all="ignore"):
-        S = np.abs(librosa.stft(y, n_fft=_N_FFT, hop_length=_HOP))
-        power = S**2
-        mel = librosa.feature.melspectrogram(S=power, sr=sr)
-        mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=n_mfcc)
+        power = power_spectrogram(y, _N_FFT, _HOP).T
+        S = np.sqrt(power)
+        mel_db = librosa.power_to_db(librosa.feature.melspectrogram(S=power, sr=sr))
+        mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=n_mfcc)
         if mfcc.shape[1] >= 3:
             mfcc_delta = librosa.feature.delta(mfcc, width=min(9, _odd_at_most(mfcc.shape[1])))
         else:
             mfcc_delta = np.zeros_like(mfcc)
-        onset_env = librosa.onset.onset_strength(S=librosa.power_to_db(mel), sr=sr, hop_length=_HOP)
+        onset_env = librosa.onset.onset_strength(S=mel_db, sr=sr, hop_length=_HOP)
         framewise = np.vstack([
             librosa.feature.spectral_centroid(S=S, sr=sr),
             librosa.feature.spectral_bandwidth(S=S, sr=sr),
             librosa.feature.spectral_rolloff(S=S, sr=sr),
             librosa.feature.spectral_flatness(S=S),
             librosa.feature.rms(S=S, frame_length=_N_FFT),
-            librosa.feature.zero_crossing_rate(y, frame_length=_N_FFT, hop_length=_HOP)[
-                :, : S.shape[1]
-            ],
+            _zero_crossing_rate(y, S.shape[1]),
             onset_env[None, : S.shape[1]],
         ])
         # librosa's default lowest band edge (200 Hz) leaves no room below Nyquist under ~13 kHz
         contrast = librosa.feature.spectral_contrast(S=S, sr=sr, fmin=min(200.0, sr / 72))
-        chroma = librosa.feature.chroma_stft(S=power, sr=sr)
+        # tuning=0: A440 tuning assumed (librosa's tuning estimate needs its numba JIT)
+        chroma = librosa.feature.chroma_stft(S=power, sr=sr, tuning=0.0)
         tonnetz = librosa.feature.tonnetz(chroma=chroma, sr=sr)
-        tempo = librosa.feature.tempo(onset_envelope=onset_env, sr=sr, hop_length=_HOP)
-        onsets = librosa.onset.onset_detect(onset_envelope=onset_env, sr=sr, hop_length=_HOP)
+        tempo = _tempo_bpm(onset_env, sr)
+        n_onsets = _count_onsets(onset_env, sr)
 
     def mean_std(a):
         return np.concatenate([a.mean(axis=1), a.std(axis=1)])
@@ -124,9 +140,58 @@ def clip_descriptors(y, sr, n_mfcc=20):
     out = np.concatenate([
         mean_std(mfcc), mean_std(mfcc_delta), mean_std(framewise), mean_std(contrast),
         mean_std(chroma), mean_std(tonnetz),
-        [major, minor, major - minor, float(np.atleast_1d(tempo)[0]), len(onsets) / seconds],
+        [major, minor, major - minor, tempo, n_onsets / seconds],
     ]).astype(np.float32)
     return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _zero_crossing_rate(y, n_frames):
+    """Fraction of sign changes per centred frame of ``_N_FFT`` samples, shape (1, n_frames)."""
+    crossings = np.concatenate([[0.0], np.abs(np.diff(np.signbit(y).astype(np.int8)))])
+    padded = np.pad(crossings, _N_FFT // 2)
+    totals = np.concatenate([[0.0], np.cumsum(padded)])
+    starts = np.arange(n_frames) * _HOP
+    ends = np.minimum(starts + _N_FFT, padded.size)
+    return ((totals[ends] - totals[starts]) / _N_FFT)[None, :]
+
+
+def _tempo_bpm(onset_env, sr, start_bpm=120.0, std_octaves=1.0):
+    """Global tempo: the onset envelope's autocorrelation peak under a log-normal BPM prior.
+
+    The estimate of ``librosa.feature.tempo`` (prior centred on 120 BPM, one
+    octave wide) computed from one autocorrelation over the whole clip, in
+    BPM; 0 when the clip is too short or has no onsets.
+    """
+    env = onset_env - onset_env.mean()
+    if env.size < 4 or not np.any(env):
+        return 0.0
+    n = int(2 ** np.ceil(np.log2(2 * env.size)))
+    spectrum = np.fft.rfft(env, n)
+    autocorr = np.fft.irfft(spectrum * np.conj(spectrum), n)[: env.size]
+    lags = np.arange(1, env.size)
+    bpm = 60.0 * sr / (_HOP * lags)
+    valid = (bpm >= 30) & (bpm <= 300)
+    if not valid.any():
+        return 0.0
+    prior = np.exp(-0.5 * (np.log2(bpm / start_bpm) / std_octaves) ** 2)
+    score = np.where(valid, np.maximum(autocorr[1:], 0) * prior, -np.inf)
+    return float(bpm[np.argmax(score)])
+
+
+def _count_onsets(onset_env, sr):
+    """Peaks of the normalised onset envelope with prominence >= 0.07, >= 30 ms apart.
+
+    The thresholds of ``librosa.onset.onset_detect``'s defaults, with
+    ``scipy.signal.find_peaks`` instead of librosa's JIT-compiled peak picker.
+    """
+    from scipy.signal import find_peaks
+
+    span = onset_env.max() - onset_env.min() if onset_env.size else 0.0
+    if span <= 0:
+        return 0
+    env = (onset_env - onset_env.min()) / span
+    peaks, _ = find_peaks(env, prominence=0.07, distance=max(1, int(round(0.03 * sr / _HOP))))
+    return int(peaks.size)
 
 
 def _odd_at_most(n):
@@ -316,6 +381,7 @@ class AudioFeatures(TransformerMixin, BaseEstimator):
             "random_state": self.random_state,
             "memory": check_memory(self.memory),
         }
+        import_librosa()
         results = run_batch(
             _source_descriptors, sources, (cfg,), n_jobs=self.n_jobs, verbose=self.verbose,
             on_error=self.on_error, desc="audio features",

@@ -15,7 +15,10 @@ from functools import lru_cache
 import numpy as np
 import scipy.fft
 
-__all__ = ["hz_to_mel", "mel_to_hz", "mel_filterbank", "power_mel", "power_to_db"]
+__all__ = [
+    "hz_to_mel", "mel_to_hz", "mel_filterbank", "n_stft_frames", "power_mel", "power_spectrogram",
+    "power_to_db",
+]
 
 _F_SP = 200.0 / 3
 _MIN_LOG_HZ = 1000.0
@@ -83,6 +86,53 @@ def _hann(n_fft):
     return window
 
 
+def _power_chunks(y, n_fft, hop_length):
+    """Yield ``(first_frame, power)`` blocks of a centred STFT, power of shape (frames, bins)."""
+    y = np.asarray(y, dtype=np.float32)
+    padded = np.pad(y, n_fft // 2)
+    if padded.size < n_fft:
+        padded = np.pad(padded, (0, n_fft - padded.size))
+    n_frames = 1 + y.size // hop_length
+    frames = np.lib.stride_tricks.as_strided(
+        padded, shape=(n_frames, n_fft), strides=(hop_length * 4, 4), writeable=False
+    )
+    window = _hann(n_fft)
+    for start in range(0, n_frames, _FRAMES_PER_CHUNK):
+        spectrum = scipy.fft.rfft(frames[start : start + _FRAMES_PER_CHUNK] * window, axis=1,
+                                  workers=1)
+        yield start, spectrum.real**2 + spectrum.imag**2
+
+
+def n_stft_frames(n_samples, hop_length):
+    """Frames of a centred STFT: ``1 + n_samples // hop_length``."""
+    return 1 + n_samples // hop_length
+
+
+def power_spectrogram(y, n_fft, hop_length):
+    """Power spectrogram ``|STFT|**2`` (centred frames, zero padding, periodic Hann).
+
+    The same frames as ``librosa.stft(y, n_fft=n_fft, hop_length=hop_length)``.
+
+    Parameters
+    ----------
+    y : ndarray of float, shape (n_samples,)
+        Mono audio.
+    n_fft : int
+        Window and FFT length in samples.
+    hop_length : int
+        Hop between frames in samples.
+
+    Returns
+    -------
+    P : ndarray of float32, shape (n_frames, 1 + n_fft // 2)
+        Power, time by frequency bin.
+    """
+    out = np.empty((n_stft_frames(np.size(y), hop_length), 1 + n_fft // 2), dtype=np.float32)
+    for start, power in _power_chunks(y, n_fft, hop_length):
+        out[start : start + power.shape[0]] = power
+    return out
+
+
 def power_mel(y, sr, n_fft, hop_length, n_mels, fmin=0.0, fmax=None):
     """Mel power spectrogram of a mono signal (centred frames, zero padding).
 
@@ -110,22 +160,10 @@ def power_mel(y, sr, n_fft, hop_length, n_mels, fmin=0.0, fmax=None):
     S : ndarray of float32, shape (n_frames, n_mels)
         Mel power, time by Mel.
     """
-    y = np.asarray(y, dtype=np.float32)
-    padded = np.pad(y, n_fft // 2)
-    if padded.size < n_fft:
-        padded = np.pad(padded, (0, n_fft - padded.size))
-    n_frames = 1 + y.size // hop_length
-    frames = np.lib.stride_tricks.as_strided(
-        padded, shape=(n_frames, n_fft), strides=(hop_length * 4, 4), writeable=False
-    )
-    window = _hann(n_fft)
     basis_t = np.ascontiguousarray(mel_filterbank(sr, n_fft, n_mels, fmin, fmax).T)
-    out = np.empty((n_frames, n_mels), dtype=np.float32)
-    for start in range(0, n_frames, _FRAMES_PER_CHUNK):
-        chunk = frames[start : start + _FRAMES_PER_CHUNK] * window
-        spectrum = scipy.fft.rfft(chunk, axis=1, workers=1)
-        power = spectrum.real**2 + spectrum.imag**2
-        np.matmul(power, basis_t, out=out[start : start + chunk.shape[0]])
+    out = np.empty((n_stft_frames(np.size(y), hop_length), n_mels), dtype=np.float32)
+    for start, power in _power_chunks(y, n_fft, hop_length):
+        np.matmul(power, basis_t, out=out[start : start + power.shape[0]])
     return out
 
 
