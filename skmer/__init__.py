@@ -25,6 +25,7 @@ _LAZY = {
     "ADFFClassifier": "skmer.estimators",
     "va_to_quadrant": "skmer.estimators",
     "DAMFFRegressor": "skmer.estimators",
+    "CNNTagger": "skmer.estimators",
 }
 
 __all__ = ["__version__", *_LAZY]

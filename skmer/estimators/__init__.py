@@ -3,11 +3,16 @@
 from .adff import ADFFClassifier, ADFFRegressor
 from .damff import DAMFFRegressor
 from .quadrants import va_to_binary, va_to_quadrant
+from .tagger import CNNTagger, TagWarning, tagging_report, tagging_scorers
 
 __all__ = [
     "ADFFClassifier",
     "ADFFRegressor",
+    "CNNTagger",
     "DAMFFRegressor",
+    "TagWarning",
+    "tagging_report",
+    "tagging_scorers",
     "va_to_binary",
     "va_to_quadrant",
 ]

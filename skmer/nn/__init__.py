@@ -2,6 +2,7 @@
 
 from .adff import MIN_FRAMES, MIN_MELS, SFLM, ADFFNet, SELayer, TFLMLevel, vgg16_channels
 from .damff import CCCLoss, DAMFFNet, DualAttentionFusion, HybridConvBlock
+from .tagger import TaggerCNN, tagger_channels
 
 __all__ = [
     "ADFFNet",
@@ -14,5 +15,7 @@ __all__ = [
     "SELayer",
     "SFLM",
     "TFLMLevel",
+    "TaggerCNN",
+    "tagger_channels",
     "vgg16_channels",
 ]

@@ -1,0 +1,688 @@
+"""scikit-learn estimator for emotion tagging with a deep CNN on log-Mel spectrograms.
+
+:class:`CNNTagger` predicts a binary indicator matrix of emotion tags (multi-
+label, e.g. CAL500's ``Emotion-*`` words) or one label per clip (single-label,
+multi-class). :func:`tagging_scorers` and :func:`tagging_report` give the
+metrics tagging papers report (per-tag and macro F1, precision, recall,
+ROC-AUC).
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from functools import partial
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin
+from sklearn.metrics import (
+    average_precision_score,
+    f1_score,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
+from skorch import NeuralNet
+
+from ..nn.tagger import TaggerCNN
+from ._base import _NetMixin
+from .damff import TRAINING_PARAMS_DOC
+
+__all__ = ["CNNTagger", "TagWarning", "tagging_report", "tagging_scorers"]
+
+_X_SHAPE = "(n_clips, n_channels, n_frames, n_mels)"
+
+
+class TagWarning(UserWarning):
+    """A tag column cannot be learnt or evaluated (e.g. it is constant in ``y``)."""
+
+
+def _is_dataframe(y):
+    return hasattr(y, "columns") and hasattr(y, "to_numpy") and getattr(y, "ndim", 0) == 2
+
+
+class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
+    __doc__ = (
+        """Emotion tagging with a deep CNN on log-Mel spectrograms.
+
+    A VGG-style CNN (:class:`skmer.nn.TaggerCNN`) learns the tags of a clip
+    from its spectrogram, as in "CNN based music emotion classification"
+    (CAL500 / CAL500exp). Two kinds of targets:
+
+    * **multi-label** (tagging): ``y`` is a binary indicator matrix
+      ``(n_clips, n_tags)`` (array, or DataFrame whose columns name the tags)
+      with at least two columns; one sigmoid output per tag, trained with
+      binary cross-entropy (``BCEWithLogitsLoss``). :meth:`predict` returns
+      the indicator matrix ``proba >= threshold``, :meth:`predict_proba` the
+      tag probabilities.
+    * **single-label** (multi-class): ``y`` is 1-D (any label type; a
+      one-column 2-D ``y`` is raveled with a ``DataConversionWarning``, as in
+      scikit-learn); softmax outputs, cross-entropy, :meth:`predict` returns
+      labels.
+
+    Parameters
+    ----------
+    width : float, default=1.0
+        Channel multiplier; ``1.0`` gives 32, 64, 128, 256 channels for 4
+        blocks. ``1/8`` trains toy problems on a CPU in seconds.
+    n_blocks : int, default=4
+        Convolution blocks (two 3x3 convolutions, BatchNorm, ReLU and a 2x2
+        max-pool each).
+    dropout : float, default=0.3
+        Dropout before the fully connected layers, in ``[0, 1)``.
+    threshold : float or array-like of shape (n_tags,), default=0.5
+        Multi-label only: tag ``j`` is predicted when its probability is
+        ``>= threshold[j]``. May be changed after fitting (``set_params``).
+    tag_names : sequence or None, default=None
+        Multi-label: the name of each column of ``y`` (default: the
+        DataFrame's column names, else ``0 .. n_tags - 1``). Single-label:
+        the complete list of labels in the order of :meth:`predict_proba`'s
+        columns (default: the sorted unique labels of ``y``), useful when a
+        fold misses a class.
+    class_weight : {'balanced'}, dict or None, default=None
+        ``'balanced'``: multi-label, each tag's positive examples are
+        weighted by ``n_negative / n_positive`` (``BCEWithLogitsLoss``'s
+        ``pos_weight``; 1 for constant tags), which helps rare tags reach
+        the threshold; single-label, each class by ``n / (n_classes *
+        count)``. A dict maps tag names (positive-example weight) or class
+        labels (class weight) to weights, 1 for those it omits. Ignored when
+        ``criterion`` is given.
+"""
+        + TRAINING_PARAMS_DOC.format(lr="1e-3", max_epochs=30, batch_size=16, batch_unit="clips")
+        + """    criterion : torch loss class or None, default=None
+        ``None`` picks ``BCEWithLogitsLoss`` (multi-label) or
+        ``CrossEntropyLoss`` (single-label) at ``fit``.
+    module : type, default=TaggerCNN
+        The torch module class, instantiated at ``fit`` with ``n_outputs``,
+        ``in_channels`` and the network parameters above.
+    **kwargs
+        Other skorch :class:`~skorch.NeuralNet` arguments (``callbacks``,
+        ``warm_start``, ``optimizer__<name>``, ``criterion__<name>``, ...).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_tags,) or (n_classes,)
+        Tag names (multi-label) or class labels (single-label): the columns of
+        :meth:`predict_proba` (and of :meth:`predict` for multi-label).
+    multilabel_ : bool
+        Whether ``y`` was a tag indicator matrix.
+    n_outputs_ : int
+        Number of tags or classes.
+    tag_prevalence_ : ndarray of shape (n_tags,)
+        Multi-label: fraction of training clips with each tag.
+    module_ : TaggerCNN
+        The trained network.
+    input_shape_ : tuple of int
+        ``(n_channels, n_frames, n_mels)`` of the training ``X``.
+    history_ : skorch.History
+        Per-epoch training record.
+
+    See Also
+    --------
+    tagging_scorers : Scorers (macro ROC-AUC, F1, ...) for ``cross_validate``.
+    tagging_report : Per-tag precision, recall, F1, ROC-AUC as a DataFrame.
+    skmer.datasets.load_cal500, skmer.datasets.load_tags_csv : Tagged data sets.
+
+    Notes
+    -----
+    :meth:`score` is the macro ROC-AUC (over tags with both classes in ``y``)
+    for multi-label targets and the accuracy for single-label ones.
+    scikit-learn's scorer strings work too: ``'f1_macro'``, ``'f1_micro'``,
+    ``'f1_samples'``, ``'precision_macro'``, ``'recall_macro'``,
+    ``'accuracy'`` use :meth:`predict`; ``'roc_auc'`` and
+    ``'average_precision'`` use :meth:`predict_proba` and need at least 3
+    tags (scikit-learn infers a binary problem from two tag names) and every
+    tag present and absent in each test fold; :func:`tagging_scorers` has
+    neither restriction.
+
+    References
+    ----------
+    "CNN based music emotion classification" (abstract; CAL500, CAL500exp).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmer.estimators import CNNTagger
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(8, 1, 40, 16)).astype(np.float32)
+    >>> Y = rng.integers(0, 2, size=(8, 3))           # 3 tags
+    >>> tagger = CNNTagger(width=1/8, n_blocks=2, max_epochs=2, random_state=0, verbose=0,
+    ...                    tag_names=["happy", "sad", "calm"])
+    >>> tagger.fit(X, Y).predict(X).shape, tagger.classes_.tolist()
+    ((8, 3), ['happy', 'sad', 'calm'])
+    """
+    )
+
+    def __init__(
+        self,
+        width=1.0,
+        n_blocks=4,
+        dropout=0.3,
+        threshold=0.5,
+        tag_names=None,
+        class_weight=None,
+        *,
+        lr=1e-3,
+        weight_decay=1e-5,
+        max_epochs=30,
+        batch_size=16,
+        lr_milestones=None,
+        lr_gamma=0.5,
+        optimizer=torch.optim.Adam,
+        criterion=None,
+        train_split=None,
+        random_state=None,
+        device="cpu",
+        verbose=1,
+        module=TaggerCNN,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            device=device,
+            verbose=verbose,
+            **kwargs,
+        )
+        self.width = width
+        self.n_blocks = n_blocks
+        self.dropout = dropout
+        self.threshold = threshold
+        self.tag_names = tag_names
+        self.class_weight = class_weight
+        self.weight_decay = weight_decay
+        self.lr_milestones = lr_milestones
+        self.lr_gamma = lr_gamma
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False  # needs (n, C, T, M)
+        tags.target_tags.multi_output = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    # ------------------------------------------------------------------ network / loss
+
+    def _module_kwargs(self):
+        try:
+            n_outputs, in_channels = self.n_outputs_, self.input_shape_[0]
+        except AttributeError:
+            raise AttributeError(
+                f"{type(self).__name__} builds its network from the shape of the training "
+                "data; call fit(X, y) rather than initialize()"
+            ) from None
+        return {
+            "n_outputs": int(n_outputs),
+            "in_channels": int(in_channels),
+            "width": self.width,
+            "n_blocks": self.n_blocks,
+            "dropout": self.dropout,
+        }
+
+    def initialize_criterion(self):
+        """Build the loss (skorch API): BCE with logits for tags, cross-entropy for classes."""
+        kwargs = self.get_params_for("criterion")
+        criterion = self.criterion
+        if criterion is None:
+            criterion = (
+                torch.nn.BCEWithLogitsLoss if self.multilabel_ else torch.nn.CrossEntropyLoss
+            )
+            weights = getattr(self, "loss_weights_", None)
+            if weights is not None:
+                kwargs.setdefault("pos_weight" if self.multilabel_ else "weight",
+                                  torch.as_tensor(weights, dtype=torch.float32))
+        self.criterion_ = self.initialized_instance(criterion, kwargs)
+        return self
+
+    def _get_predict_nonlinearity(self):
+        if self.predict_nonlinearity != "auto":
+            return super()._get_predict_nonlinearity()
+        if getattr(self, "multilabel_", False):
+            return torch.sigmoid
+        return partial(torch.softmax, dim=-1)
+
+    # ------------------------------------------------------------------ validation
+
+    def _validate_net_params(self):
+        super()._validate_net_params()
+        cw = self.class_weight
+        ok = cw is None or (isinstance(cw, str) and cw == "balanced")
+        if isinstance(cw, dict):
+            ok = all(isinstance(w, numbers.Real) and np.isfinite(w) and w >= 0 for w in cw.values())
+        if not ok:
+            raise ValueError(
+                "class_weight must be None, 'balanced' or a dict {tag or label: weight >= 0}, "
+                f"got {cw!r}"
+            )
+
+    def _dict_weights(self, names):
+        """Loss weights from a ``class_weight`` dict (1 for names it does not list)."""
+        known = set(np.asarray(names).tolist())
+        unknown = [k for k in self.class_weight if k not in known]
+        if unknown:
+            raise ValueError(
+                f"class_weight has keys {unknown!r} that are not among the "
+                f"{'tags' if self.multilabel_ else 'classes'} {sorted(known, key=str)!r}"
+            )
+        return np.array([float(self.class_weight.get(k, 1.0)) for k in np.asarray(names).tolist()])
+
+    def _validate_X(self, X, reset):
+        name = type(self).__name__
+        X = self._dense_array(X, _X_SHAPE)
+        if X.ndim != 4:
+            raise ValueError(
+                f"{name} expects log-mel spectrograms of shape {_X_SHAPE}, e.g. "
+                f"LogMelTransformer output; got a {X.ndim}-D input of shape {X.shape}"
+            )
+        X = check_array(
+            X, allow_nd=True, dtype=np.float32, ensure_all_finite=True, input_name="X",
+            estimator=self,
+        )
+        if min(X.shape[1:]) < 1:
+            raise ValueError(f"{name} got X with an empty axis: shape {X.shape} = {_X_SHAPE}")
+        if not reset:
+            channels, _, n_mels = self.input_shape_
+            if X.shape[1] != channels or X.shape[3] != n_mels:
+                raise ValueError(
+                    f"X has {X.shape[1]} channel(s) and {X.shape[3]} mel bands but {name} was "
+                    f"fitted with {channels} and {n_mels}; X shape {X.shape}"
+                )
+        return X
+
+    def _validate_y(self, y, n_samples, reset, classes=None):
+        name = type(self).__name__
+        if y is None:
+            raise ValueError(f"{name} requires y to be passed, but the target y is None")
+        columns = None
+        if _is_dataframe(y):
+            columns = list(y.columns)
+            y = y.to_numpy()
+        elif isinstance(y, torch.Tensor):
+            y = y.detach().cpu().numpy()
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] >= 2:
+            return self._validate_tags(y, n_samples, reset, columns)
+        if y.ndim > 2:
+            raise ValueError(
+                f"y must be a tag indicator matrix (n_clips, n_tags) or labels (n_clips,); "
+                f"got shape {y.shape}"
+            )
+        return self._validate_labels(y, n_samples, reset, classes)
+
+    def _validate_tags(self, y, n_samples, reset, columns):
+        name = type(self).__name__
+        check_consistent_length(np.empty((n_samples, 0)), y)
+        if y.dtype == object or y.dtype.kind in "fc":
+            try:
+                yf = y.astype(np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"{name}: the tag matrix y must hold 0/1 values; it has non-numeric entries"
+                ) from None
+            if np.isnan(yf).any():
+                where = np.argwhere(np.isnan(yf))[0]
+                raise ValueError(
+                    f"y contains NaN (first at clip {where[0]}, tag {where[1]}); a tag matrix "
+                    "must be complete 0/1 values"
+                )
+            y = yf
+        elif y.dtype.kind not in "biu":
+            raise ValueError(f"{name}: the tag matrix y must hold 0/1 values, got dtype {y.dtype}")
+        values = np.unique(y)
+        if not np.isin(values, (0, 1)).all():
+            bad = values[~np.isin(values, (0, 1))][:5]
+            raise ValueError(
+                f"{name}: y with {y.shape[1]} columns is taken as a binary tag indicator matrix "
+                f"but it holds non-binary values such as {bad.tolist()}; binarise soft "
+                "annotations first (e.g. (y >= 0.5).astype(int)) or pass 1-D class labels"
+            )
+        y = y.astype(np.float32)
+        n_tags = y.shape[1]
+        if reset:
+            names = self.tag_names if self.tag_names is not None else columns
+            names = np.arange(n_tags) if names is None else np.asarray(list(names), dtype=object)
+            if names.ndim != 1 or len(names) != n_tags or len(set(names.tolist())) != n_tags:
+                raise ValueError(
+                    f"tag_names must list {n_tags} distinct names (one per column of y), got "
+                    f"{list(names)!r}"
+                )
+            if names.dtype == object and all(isinstance(n, str) for n in names):
+                names = names.astype(str)
+            prevalence = y.mean(axis=0)
+            constant = np.flatnonzero((prevalence == 0) | (prevalence == 1))
+            if constant.size:
+                listed = [
+                    f"{names[j:j + 1].tolist()[0]!r} (all {int(prevalence[j])})"
+                    for j in constant[:10]
+                ]
+                warnings.warn(
+                    f"{len(constant)} tag(s) are constant in y: {', '.join(listed)}"
+                    f"{' ...' if constant.size > 10 else ''}; the network can only learn to "
+                    "always/never predict them and their ROC-AUC is undefined",
+                    TagWarning,
+                    stacklevel=5,
+                )
+            self.multilabel_ = True
+            self.classes_ = names
+            self.n_outputs_ = n_tags
+            self.tag_prevalence_ = prevalence.astype(np.float64)
+            self.loss_weights_ = None
+            if isinstance(self.class_weight, dict):
+                self.loss_weights_ = self._dict_weights(names)
+            elif self.class_weight == "balanced":
+                pos = y.sum(axis=0)
+                neg = len(y) - pos
+                self.loss_weights_ = np.where((pos > 0) & (neg > 0), neg / np.maximum(pos, 1), 1.0)
+        else:
+            if not self.multilabel_ or n_tags != self.n_outputs_:
+                raise ValueError(
+                    f"y has {n_tags} tag columns but {name} was fitted with "
+                    + (f"{self.n_outputs_} tags" if self.multilabel_ else "1-D class labels")
+                )
+        return y
+
+    def _validate_labels(self, y, n_samples, reset, classes):
+        name = type(self).__name__
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(np.empty((n_samples, 0)), y)
+        check_classification_targets(y)
+        if reset:
+            if self.tag_names is not None:
+                labels = np.asarray(list(self.tag_names))
+            elif classes is not None:
+                labels = np.asarray(classes)
+            else:
+                labels = np.unique(y)
+            if labels.ndim != 1 or len(np.unique(labels)) != len(labels):
+                raise ValueError(f"tag_names must list distinct labels, got {labels!r}")
+            if len(labels) < 2:
+                raise ValueError(
+                    f"{name} needs at least 2 classes; y contains only {len(labels)} class: "
+                    f"{labels.tolist()!r}"
+                )
+        else:
+            if self.multilabel_:
+                raise ValueError(f"{name} was fitted on a tag matrix; y must have "
+                                 f"{self.n_outputs_} columns")
+            labels = self.classes_
+        index = {label: i for i, label in enumerate(labels.tolist())}
+        try:
+            y_enc = np.array([index[label] for label in y.tolist()], dtype=np.int64)
+        except KeyError as exc:
+            raise ValueError(
+                f"y contains label {exc.args[0]!r} which is not among the classes "
+                f"{labels.tolist()!r}"
+            ) from None
+        if reset:
+            self.multilabel_ = False
+            self.classes_ = labels
+            self.n_outputs_ = len(labels)
+            self.tag_prevalence_ = None
+            self.loss_weights_ = None
+            if isinstance(self.class_weight, dict):
+                self.loss_weights_ = self._dict_weights(labels)
+            elif self.class_weight == "balanced":
+                counts = np.bincount(y_enc, minlength=len(labels)).astype(float)
+                self.loss_weights_ = np.where(
+                    counts > 0, len(y_enc) / (len(labels) * np.maximum(counts, 1)), 1.0
+                )
+        return y_enc
+
+    # ------------------------------------------------------------------ API
+
+    def fit(self, X, y, **fit_params):
+        """Build the network for the shape of ``X`` and ``y`` and train it.
+
+        ``X`` and ``y`` are validated completely (binary tag values, no NaN)
+        before the network is built or trained; constant tag columns give a
+        :class:`TagWarning`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_channels, n_frames, n_mels)
+            Log-mel spectrograms (``LogMelTransformer`` output, 1 channel).
+        y : array-like of shape (n_clips, n_tags) or (n_clips,)
+            Binary tag indicator matrix (array or DataFrame), or labels.
+        **fit_params : dict
+            Passed to the module's ``forward`` and to ``train_split``.
+
+        Returns
+        -------
+        self : CNNTagger
+        """
+        return super().fit(X, y, **fit_params)
+
+    def partial_fit(self, X, y, classes=None, **fit_params):
+        """Train for ``max_epochs`` more epochs without re-creating the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_channels, n_frames, n_mels)
+        y : array-like of shape (n_clips, n_tags) or (n_clips,)
+        classes : array-like or None, default=None
+            Single-label: all labels that may appear (first call only).
+        **fit_params : dict
+
+        Returns
+        -------
+        self : CNNTagger
+        """
+        return self._partial_fit(X, y, fit_params, classes=classes)
+
+    def predict_proba(self, X):
+        """Tag or class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_channels, n_frames, n_mels)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_clips, n_tags) or (n_clips, n_classes), float64
+            Multi-label: independent sigmoid probability of each tag.
+            Single-label: softmax over the classes (rows sum to 1). Columns
+            follow ``classes_``.
+        """
+        proba = self._forward_output(X).astype(np.float64)
+        if not self.multilabel_:
+            proba /= proba.sum(axis=1, keepdims=True)
+        return proba
+
+    def _thresholds(self):
+        try:
+            t = np.asarray(self.threshold, dtype=np.float64)
+        except (TypeError, ValueError):
+            t = np.array(np.nan)
+        if t.ndim > 1 or (t.ndim == 1 and t.shape != (self.n_outputs_,)) or not (
+            np.isfinite(t).all() and (t >= 0).all() and (t <= 1).all()
+        ):
+            raise ValueError(
+                f"threshold must be a number in [0, 1] or {self.n_outputs_} of them (one per "
+                f"tag), got {self.threshold!r}"
+            )
+        return t
+
+    def predict(self, X):
+        """Predict tags (indicator matrix) or labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_channels, n_frames, n_mels)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_clips, n_tags), int64, or (n_clips,)
+            Multi-label: 1 where the tag probability is ``>= threshold``.
+            Single-label: the most probable label of ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        if self.multilabel_:
+            return (proba >= self._thresholds()).astype(np.int64)
+        return self.classes_[proba.argmax(axis=1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Macro ROC-AUC (multi-label) or accuracy (single-label).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_channels, n_frames, n_mels)
+        y : array-like of shape (n_clips, n_tags) or (n_clips,)
+        sample_weight : array-like of shape (n_clips,) or None
+            Single-label only.
+
+        Returns
+        -------
+        score : float
+            Multi-label: mean ROC-AUC over the tags that are both present and
+            absent in ``y`` (NaN if none is). Single-label: accuracy.
+        """
+        self._check_fitted()
+        if not self.multilabel_:
+            return super().score(X, y, sample_weight=sample_weight)
+        if sample_weight is not None:
+            raise ValueError("sample_weight is not supported for tag matrices")
+        return _macro_roc_auc(self, X, y)
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def _tag_matrix(y):
+    return np.asarray(y.to_numpy() if _is_dataframe(y) else y)
+
+
+def _per_tag(metric, y_true, y_score):
+    """Metric per tag column, NaN for tags that are constant in ``y_true``."""
+    y_true = _tag_matrix(y_true)
+    out = np.full(y_true.shape[1], np.nan)
+    for j in range(y_true.shape[1]):
+        if 0 < y_true[:, j].sum() < len(y_true):
+            out[j] = metric(y_true[:, j], y_score[:, j])
+    return out
+
+
+def _nanmean(values):
+    values = np.asarray(values, dtype=float)
+    return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+
+
+def _macro_roc_auc(estimator, X, y):
+    proba = estimator.predict_proba(X)
+    y = _tag_matrix(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        return _nanmean(_per_tag(roc_auc_score, y, proba))
+    # single-label: one-vs-rest macro ROC-AUC over the classes
+    index = {label: i for i, label in enumerate(np.asarray(estimator.classes_).tolist())}
+    y_idx = np.array([index[label] for label in y.ravel().tolist()])
+    if proba.shape[1] == 2:
+        return float(roc_auc_score(y_idx == 1, proba[:, 1]))
+    return float(roc_auc_score(y_idx, proba, multi_class="ovr", labels=np.arange(proba.shape[1])))
+
+
+def _macro_average_precision(estimator, X, y):
+    return _nanmean(_per_tag(average_precision_score, y, estimator.predict_proba(X)))
+
+
+def _prf(metric, average, estimator, X, y):
+    y_true = _tag_matrix(y)
+    return float(metric(y_true, estimator.predict(X), average=average, zero_division=0))
+
+
+def tagging_scorers():
+    """Scorers for multi-label tagging, for ``cross_validate`` / ``GridSearchCV``.
+
+    Each value is a callable ``scorer(estimator, X, y) -> float`` (higher is
+    better) that works with any estimator having ``predict`` (and
+    ``predict_proba`` for the ranking metrics) on a tag indicator ``y``,
+    including scikit-learn's own (e.g. ``MultiOutputClassifier`` needs its
+    list-valued ``predict_proba`` converted, so pass :class:`CNNTagger` or a
+    pipeline ending in one).
+
+    Returns
+    -------
+    scorers : dict of str -> callable
+        ``'roc_auc_macro'`` (mean per-tag ROC-AUC over the tags present and
+        absent in the fold), ``'average_precision_macro'`` (same, average
+        precision), ``'f1_macro'``, ``'f1_micro'``, ``'f1_samples'``,
+        ``'precision_macro'``, ``'recall_macro'`` (on :meth:`predict`,
+        ``zero_division=0``).
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import cross_validate
+    >>> from skmer.estimators import tagging_scorers
+    >>> scores = cross_validate(tagger, X, Y, scoring=tagging_scorers())  # doctest: +SKIP
+    """
+    return {
+        "roc_auc_macro": _macro_roc_auc,
+        "average_precision_macro": _macro_average_precision,
+        "f1_macro": partial(_prf, f1_score, "macro"),
+        "f1_micro": partial(_prf, f1_score, "micro"),
+        "f1_samples": partial(_prf, f1_score, "samples"),
+        "precision_macro": partial(_prf, precision_score, "macro"),
+        "recall_macro": partial(_prf, recall_score, "macro"),
+    }
+
+
+def tagging_report(y_true, y_pred, y_score=None, tag_names=None):
+    """Per-tag precision, recall, F1 (and ROC-AUC, average precision) with macro/micro rows.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like or DataFrame of shape (n_clips, n_tags)
+        Binary indicator matrices of the true and predicted tags.
+    y_score : array-like of shape (n_clips, n_tags) or None
+        Tag probabilities (e.g. ``predict_proba``) for ROC-AUC and average
+        precision; ``None`` leaves those columns out.
+    tag_names : sequence of str or None
+        Row names; default: ``y_true``'s DataFrame columns, else ``0 ..``.
+
+    Returns
+    -------
+    report : pandas.DataFrame
+        One row per tag plus ``'macro'`` (mean over tags; ROC-AUC and AP
+        over the tags with both classes in ``y_true``) and ``'micro'`` (all
+        tag decisions pooled; ROC-AUC/AP left NaN) rows; columns
+        ``precision``, ``recall``, ``f1``, [``roc_auc``, ``average_precision``],
+        ``support`` (clips with the tag).
+    """
+    import pandas as pd
+
+    if tag_names is None and _is_dataframe(y_true):
+        tag_names = list(y_true.columns)
+    yt = _tag_matrix(y_true).astype(int)
+    yp = _tag_matrix(y_pred).astype(int)
+    if yt.ndim != 2 or yt.shape != yp.shape:
+        raise ValueError(
+            f"y_true and y_pred must be tag matrices of the same shape, got {yt.shape} and "
+            f"{yp.shape}"
+        )
+    n_tags = yt.shape[1]
+    names = list(range(n_tags)) if tag_names is None else list(tag_names)
+    if len(names) != n_tags:
+        raise ValueError(f"tag_names has {len(names)} names for {n_tags} tags")
+    cols = {}
+    for key, fn in (("precision", precision_score), ("recall", recall_score), ("f1", f1_score)):
+        per = fn(yt, yp, average=None, zero_division=0)
+        cols[key] = [*per, per.mean(), fn(yt, yp, average="micro", zero_division=0)]
+    if y_score is not None:
+        ys = np.asarray(y_score, dtype=float)
+        if ys.shape != yt.shape:
+            raise ValueError(f"y_score has shape {ys.shape}, expected {yt.shape}")
+        for key, fn in (("roc_auc", roc_auc_score), ("average_precision",
+                                                     average_precision_score)):
+            per = _per_tag(fn, yt, ys)
+            cols[key] = [*per, _nanmean(per), np.nan]
+    support = yt.sum(axis=0)
+    cols["support"] = [*support.tolist(), int(support.sum()), int(support.sum())]
+    return pd.DataFrame(cols, index=[*names, "macro", "micro"])
+
