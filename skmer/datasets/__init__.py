@@ -4,6 +4,9 @@
   whose valence, arousal and tags follow documented musical factors.
 - :func:`load_pmemo`, :func:`load_deam`: loaders for local copies of the
   PMEmo2019 and DEAM data sets (nothing is downloaded).
+- :func:`load_cal500`, :func:`load_cal500exp`, :func:`load_tags_csv`: tagged music
+  (CAL500 song tags, CAL500exp segment tags, a generic ``tags.csv``) for
+  :class:`~skmer.estimators.CNNTagger`.
 - :func:`simple_segments`, :func:`full_segments`, :func:`aggregate_segments`:
   the fixed-length segment datasets of the ADFF paper, with clip groups for
   ``GroupKFold``.
@@ -13,6 +16,7 @@ Every target array has the columns ``['valence', 'arousal']`` in [-1, 1]
 """
 
 from ._common import TARGET_NAMES, DatasetError, DatasetWarning, get_data_home
+from .cal500 import EMOTION_PREFIX, load_cal500, load_cal500exp, load_tags_csv
 from .deam import load_deam
 from .pmemo import load_pmemo
 from .segments import (
@@ -29,13 +33,17 @@ __all__ = [
     "TARGET_NAMES",
     "DatasetError",
     "DatasetWarning",
+    "EMOTION_PREFIX",
     "SegmentDataset",
     "aggregate_segments",
     "full_segment_offsets",
     "full_segments",
     "get_data_home",
+    "load_cal500",
+    "load_cal500exp",
     "load_deam",
     "load_pmemo",
+    "load_tags_csv",
     "make_music_emotion",
     "simple_segment_offset",
     "simple_segments",
