@@ -1,0 +1,76 @@
+"""The accuracy benchmarks run end to end at a tiny size, so they cannot rot.
+
+``--smoke``: 10 generated clips of 2 s at 8 kHz, 2 folds, 1 epoch, width 1/16;
+RESULTS.md and figures go to a temporary folder, never to benchmarks/.
+"""
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+REAL_RESULTS = BENCH / "RESULTS.md"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """Data and feature cache shared by the three scripts (clips are rendered once)."""
+    return tmp_path_factory.mktemp("bench_data")
+
+
+def _run(script, tmp_path, shared, monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH))
+    monkeypatch.setenv("SKMER_RESULTS", str(tmp_path / "env_default.md"))
+    before = REAL_RESULTS.read_bytes() if REAL_RESULTS.exists() else None
+    module = importlib.import_module(script)
+    results = tmp_path / "RESULTS.md"
+    import torch
+
+    threads = torch.get_num_threads()
+    try:  # one thread: far faster for these tiny nets when the cores are shared
+        out = module.main(["--smoke", "--threads", "1", "--data-home", str(shared),
+                           "--cache", str(shared / "cache"), "--results", str(results),
+                           "--figures", str(tmp_path / "figures")])
+    finally:
+        torch.set_num_threads(threads)
+    after = REAL_RESULTS.read_bytes() if REAL_RESULTS.exists() else None
+    assert before == after, "a smoke run must not touch benchmarks/RESULTS.md"
+    text = results.read_text()
+    assert f"## {script} (synthetic, smoke)" in text
+    png = tmp_path / "figures" / f"{script}_smoke.png"
+    assert png.stat().st_size > 5000
+    assert f"]({png.relative_to(tmp_path)})" in text  # figure linked relative to RESULTS
+    return out, text
+
+
+def test_bench_compare_smoke(tmp_path, shared, monkeypatch):
+    results, text = _run("bench_compare", tmp_path, shared, monkeypatch)
+    expected = ["ADFF", "ADFF w/o SE", "ADFF w/o TFLM", "SVR (audio features)",
+                "RF (audio features)", "SVR (log-Mel stats)", "RF (log-Mel stats)",
+                "Mean of training targets"]
+    assert list(results) == expected
+    for name in expected:
+        assert f"| {name} |" in text
+        assert results[name]["r2_valence"].shape == (2,)
+        assert (results[name]["rmse_arousal"] > 0).all()  # reported positive
+    assert "0.6394 ± 0.02" in text  # the paper's ADFF arousal R² for orientation
+    assert "Differs from the paper" in text and "_Machine:_" in text
+    assert not (tmp_path / "env_default.md").exists()  # --results wins over the env var
+
+
+def test_bench_lengths_smoke(tmp_path, shared, monkeypatch):
+    results, text = _run("bench_lengths", tmp_path, shared, monkeypatch)
+    assert set(results) == {(k, L) for k in ("simple", "full") for L in (1.0, 2.0)}
+    assert "| simple |" in text and "| full |" in text
+    assert "The paper's Table 3" in text
+
+
+def test_bench_tasks_smoke(tmp_path, shared, monkeypatch):
+    out, text = _run("bench_tasks", tmp_path, shared, monkeypatch)
+    for task in ("2-category arousal", "2-category valence", "4-category"):
+        acc = out["accuracy"][1.0, task]["accuracy"]
+        assert ((acc >= 0) & (acc <= 100)).all()
+    assert "majority class" in text and "71.48%" in text
