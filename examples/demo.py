@@ -15,7 +15,6 @@ import os
 import time
 from pathlib import Path
 
-import joblib
 import numpy as np
 from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import RandomForestRegressor
@@ -29,6 +28,7 @@ from sklearn.svm import SVR
 import skmer
 from skmer import ADFFRegressor, AudioFeatures, LogMelTransformer, SegmentStacker, va_to_quadrant
 from skmer.datasets import load_pmemo, make_music_emotion
+from skmer.model_io import save_model
 
 OUT = Path(os.environ.get("SKMER_DEMO_OUTPUT", "skmer_demo"))
 N_CLIPS = int(os.environ.get("SKMER_DEMO_CLIPS", 120))
@@ -44,7 +44,7 @@ def adff_pipeline(cache):
         ("mel", LogMelTransformer(sr=SR, duration=DURATION, memory=cache)),  # (n, 1, 1000, 128)
         ("stack", SegmentStacker(seg_num=8)),                                # (n, 8, 125, 128)
         ("adff", ADFFRegressor(width=1 / 8, lr=1e-3, batch_size=16, max_epochs=EPOCHS,
-                               lr_milestones=None, random_state=0, verbose=0)),
+                               lr_milestones=None, random_state=0, verbose=1)),
     ])
 
 
@@ -110,7 +110,8 @@ def main():
     LogMelTransformer(sr=SR, duration=DURATION, memory=cache, verbose=1).fit_transform(X)
     AudioFeatures(duration=DURATION, memory=cache, verbose=1).fit_transform(X)
 
-    print(f"\nCross-validating ADFF (width 1/8, seg_num 8, {EPOCHS} epochs, 3 folds) ...")
+    print(f"\nCross-validating ADFF (width 1/8, seg_num 8, {EPOCHS} epochs, 3 folds; one epoch "
+          "table per fold) ...")
     t = time.perf_counter()
     adff_pred = cross_val_predict(adff_pipeline(cache), X, y, cv=cv)
     rows.append(report("ADFF", y, adff_pred, time.perf_counter() - t))
@@ -130,9 +131,8 @@ def main():
 
     print("\nFitting ADFF on all clips ...")
     model = adff_pipeline(cache).fit(X, y)
-    joblib.dump(model, OUT / "adff_pipeline.joblib")
-    print(f"Fitted pipeline saved: {OUT / 'adff_pipeline.joblib'} (joblib; load only files "
-          "you trust)")
+    model_file = save_model(model, OUT / "adff.skmer", target_names=["valence", "arousal"])
+    print(f"Fitted pipeline saved: {model_file}\n  try: skmer predict {model_file} song.mp3")
 
     if PMEMO.exists():
         pmemo = load_pmemo(PMEMO)

@@ -12,6 +12,9 @@ A ``.skmer`` file is a zip archive with two members:
     The networks' ``state_dict`` tensors, read back with
     ``torch.load(..., weights_only=True)``.
 
+Feature caches (``memory=``) are machine-local and are not saved: a loaded
+model has ``memory=None``; set it again with ``set_params`` if wanted.
+
 Loading never unpickles objects and never imports a name that is not on the
 allow-list, so a model file someone sent you cannot run code. Plain
 ``pickle``/``joblib.dump`` of a fitted pipeline also works, but only load such
@@ -164,9 +167,8 @@ def _describe_step(name, estimator):
             "save with joblib.dump instead (trusted sources only)"
         )
     params = estimator.get_params(deep=False)
-    if "memory" in params and params["memory"] is not None and not isinstance(params["memory"],
-                                                                                str):
-        params["memory"] = None  # a joblib.Memory object; the cache folder is machine-local
+    if "memory" in params:
+        params["memory"] = None  # a cache folder is machine-local; not part of the model
     return {
         "name": name,
         "class": cls_name,
