@@ -365,11 +365,34 @@ def configuration(args, size, data, extra=""):
         + (", no lr decay" if size.preset == "cpu" else ", paper lr decay milestones")
         + f"; {size.folds}-fold CV; random forests of {size.rf_trees} trees.",
         f"- **Seeds:** {args.seed} (data generation / window positions, CV shuffling, "
-        f"network initialisation and batch order, forests). **Device:** {device_of(args)}.",
+        f"network initialisation and batch order, forests). **Device:** {device_of(args)}, "
+        f"{threads()} torch threads{load_note()}.",
     ]
     if extra:
         lines.append(extra)
     return "\n".join(lines)
+
+
+def threads():
+    import torch
+
+    return torch.get_num_threads()
+
+
+def load_note():
+    """Load average when the run started: times are inflated on a shared machine."""
+    try:
+        return (f"; 1-min load average {_START_LOAD:.1f} at the start, "
+                f"{os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores (other jobs "
+                "share the machine: times are wall-clock and inflated by them)")
+    except (NameError, AttributeError, OSError):  # pragma: no cover - no getloadavg
+        return ""
+
+
+try:
+    _START_LOAD = os.getloadavg()[0]
+except (AttributeError, OSError):  # pragma: no cover - not on Windows
+    pass
 
 
 def differs(size, data):

@@ -24,6 +24,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _suite as S  # noqa: E402
 
@@ -85,26 +87,43 @@ def main(argv=None):
 
 
 def verdict(results):
-    """Plain statements of who won, computed from the numbers."""
+    """Plain statements of who won, computed from the numbers.
+
+    Differences are judged per fold (the same folds for every model) with a
+    paired t-test; with 5 folds only large, consistent differences reach
+    p < 0.05.
+    """
     lines = []
-    adff_names = list(ADFF_VARIANTS)
     base_names = [n for n in results if n not in ADFF_VARIANTS]
     for dim in ("valence", "arousal"):
         key = f"r2_{dim}"
-        best = max(results, key=lambda n: results[n][key].mean())
-        best_base = max(base_names, key=lambda n: results[n][key].mean())
-        adff_r2 = results["ADFF"][key].mean()
-        base_r2 = results[best_base][key].mean()
+        mean = {n: results[n][key].mean() for n in results}
+        best = max(results, key=mean.get)
+        best_base = max(base_names, key=mean.get)
         if best in base_names:
-            lines.append(f"- **{dim.capitalize()}:** a baseline wins: {best_base} R² "
-                         f"{base_r2:.3f} vs ADFF {adff_r2:.3f}.")
+            head = (f"a baseline wins: {best_base} R² {mean[best_base]:.3f} vs ADFF "
+                    f"{mean['ADFF']:.3f} ({paired(results, best_base, 'ADFF', key)})")
         else:
-            lines.append(f"- **{dim.capitalize()}:** {best} has the best R² "
-                         f"({results[best][key].mean():.3f}); best baseline {best_base} "
-                         f"{base_r2:.3f}.")
-        ablations = ", ".join(f"{n} {results[n][key].mean():.3f}" for n in adff_names[1:])
-        lines[-1] += f" Ablations: ADFF {adff_r2:.3f}, {ablations}."
+            head = (f"{best} has the best R² ({mean[best]:.3f}); best baseline {best_base} "
+                    f"{mean[best_base]:.3f} ({paired(results, best, best_base, key)})")
+        ablations = "; ".join(f"{n} {mean[n]:.3f} ({paired(results, 'ADFF', n, key)})"
+                              for n in list(ADFF_VARIANTS)[1:])
+        lines.append(f"- **{dim.capitalize()}:** {head}. Ablations against ADFF "
+                     f"({mean['ADFF']:.3f}): {ablations}.")
     return lines
+
+
+def paired(results, a, b, key):
+    """'A - B = d, paired t-test p = ..' over the folds of `key`."""
+    from scipy.stats import ttest_rel
+
+    x, y = results[a][key], results[b][key]
+    d = float(np.mean(x - y))
+    if len(x) < 2 or np.allclose(x - y, d):
+        return f"difference {d:+.3f}"
+    p = ttest_rel(x, y).pvalue
+    verdict = "significant" if p < 0.05 else "within fold-to-fold noise"
+    return f"difference {d:+.3f}, paired t-test p = {p:.2f}, {verdict}"
 
 
 if __name__ == "__main__":

@@ -74,3 +74,24 @@ def test_bench_tasks_smoke(tmp_path, shared, monkeypatch):
         acc = out["accuracy"][1.0, task]["accuracy"]
         assert ((acc >= 0) & (acc <= 100)).all()
     assert "majority class" in text and "71.48%" in text
+
+
+def test_bench_seg_num_accuracy_smoke(tmp_path, shared, monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH))
+    import torch
+
+    bench_seg_num = importlib.import_module("bench_seg_num")
+    threads = torch.get_num_threads()
+    results = tmp_path / "RESULTS.md"
+    try:
+        out = bench_seg_num.main(["--accuracy", "--smoke", "--threads", "1", "--seg-nums",
+                                  "1,2,100", "--data-home", str(shared), "--cache",
+                                  str(shared / "cache"), "--results", str(results),
+                                  "--figures", str(tmp_path / "figures")])
+    finally:
+        torch.set_num_threads(threads)
+    assert set(out) == {1, 2}  # 100 segments of 2 frames are impossible: skipped
+    text = results.read_text()
+    assert "## bench_seg_num accuracy (synthetic, smoke)" in text
+    assert "Skipped seg_num [100]" in text and "## bench_seg_num\n" not in text
+    assert (tmp_path / "figures" / "bench_seg_num_accuracy_smoke.png").stat().st_size > 5000
