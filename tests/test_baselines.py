@@ -26,6 +26,17 @@ SR, DURATION, N_MELS = 8000, 2.0, 32
 TINY_ADFF = dict(max_epochs=1, width=1 / 16, batch_size=8)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tiny nets train far faster on one thread when the cores are shared."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory):
     return make_music_emotion(n_clips=12, duration=DURATION, sr=SR, random_state=0,
