@@ -267,8 +267,15 @@ class _NetMixin:
             self.device = device
 
     @contextlib.contextmanager
-    def _seeded(self):
-        """Seed torch from ``random_state`` for one fit; restore the RNG afterwards."""
+    def _seeded(self, reset=True):
+        """Run training on the estimator's own torch random stream.
+
+        A fresh fit (``reset``) seeds the stream from ``random_state``; a
+        continued fit (``partial_fit``, ``warm_start``) resumes the stream where
+        the previous call left it, so successive calls see new batch orders and
+        dropout masks while the whole sequence stays reproducible. The
+        process-wide RNG is restored afterwards.
+        """
         if self.random_state is None:
             yield
             return
@@ -284,8 +291,13 @@ class _NetMixin:
             index = device.index if device.index is not None else torch.cuda.current_device()
             cuda_devices = [index]
         with torch.random.fork_rng(devices=cuda_devices):
-            torch.manual_seed(seed)
+            state = getattr(self, "_torch_rng_state", None)
+            if reset or state is None:
+                torch.manual_seed(seed)
+            else:
+                torch.set_rng_state(state)
             yield
+            self._torch_rng_state = torch.get_rng_state()
 
     # ------------------------------------------------------------------ validation
 
@@ -387,7 +399,7 @@ class _NetMixin:
         """
         reset = not (self.warm_start and self.initialized_)
         X, y = self._validate_fit_data(X, y, reset=reset)
-        with self._resolved_device(), self._seeded():
+        with self._resolved_device(), self._seeded(reset):
             if reset:
                 self.initialize()
             super().partial_fit(X, y, _routing_method="fit", **fit_params)
@@ -396,7 +408,7 @@ class _NetMixin:
     def _partial_fit(self, X, y, fit_params, **validate_kwargs):
         reset = not self.initialized_
         X, y = self._validate_fit_data(X, y, reset=reset, **validate_kwargs)
-        with self._resolved_device(), self._seeded():
+        with self._resolved_device(), self._seeded(reset):
             if reset:
                 self.initialize()
             super().partial_fit(X, y, **fit_params)
