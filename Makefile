@@ -15,7 +15,7 @@ $(STAMP): setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,dask,docs]"
 	@echo "Compiling librosa's numba functions once (cached on disk) ..."
 	$(PY) -c "from skmer.features.descriptors import import_librosa; import_librosa()"
 	touch $(STAMP)
