@@ -177,6 +177,38 @@ def _prediction_rows(predictions, target_names):
     return rows
 
 
+def _read_whole_files(model, example_file):
+    """Make a dynamic pipeline read whole files instead of its training clip length."""
+    from sklearn.pipeline import Pipeline
+
+    from .features import LogMelTransformer
+
+    first = model.steps[0][1] if isinstance(model, Pipeline) else None
+    if isinstance(first, LogMelTransformer) and first.duration is not None:
+        first.set_params(duration=None).fit([example_file])
+
+
+def _curve_rows(predictions, info):
+    """One row per file and curve point: time in seconds and one column per target."""
+    import numpy as np
+
+    hop = float(info.get("label_hop", 0.5))
+    start = float(info.get("label_start", hop))
+    rows = []
+    for path, curve in predictions.items():
+        curve = np.asarray(curve, dtype=float)
+        if curve.ndim == 1:
+            curve = curve[:, None]
+        names = info.get("target_names") or []
+        if len(names) != curve.shape[1]:
+            names = [f"y{j}" for j in range(curve.shape[1])]
+        for k, point in enumerate(curve):
+            row = {"file": path, "time_s": round(start + k * hop, 3)}
+            row.update({name: float(v) for name, v in zip(names, point)})
+            rows.append(row)
+    return rows
+
+
 def format_rows(rows, fmt):
     if fmt == "json":
         return json.dumps(rows, indent=2)
@@ -205,21 +237,18 @@ def cmd_predict(args):
 
     model, info = load_model(args.model, with_info=True)
     files = collect_audio(args.audio)
-    predictions, failures = predict_files(model, files, verbose=not args.quiet)
     target_names = info.get("target_names")
     if args.curve:
         if not info.get("dynamic"):
             raise CLIError(f"--curve needs a dynamic (DAMFF) model; {args.model} predicts one "
                            "value per clip")
-        rows = []
-        for path, curve in predictions.items():
-            hop = info.get("label_hop", 0.5)
-            start = info.get("label_start", hop)
-            for k, step in enumerate(curve):
-                row = {"file": path, "time_s": round(start + k * hop, 3)}
-                row.update({name: float(v) for name, v in zip(target_names or [], step)})
-                rows.append(row)
+        # Each file is read whole (its own number of curve points), so one file per batch.
+        _read_whole_files(model, files[0])
+        predictions, failures = predict_files(model, files, batch_size=1,
+                                              verbose=not args.quiet)
+        rows = _curve_rows(predictions, info)
     else:
+        predictions, failures = predict_files(model, files, verbose=not args.quiet)
         rows = _prediction_rows(predictions, target_names)
     text = format_rows(rows, args.format)
     if args.output:
@@ -349,7 +378,8 @@ def make_parser():
     p.add_argument("audio", nargs="+", help="audio files or folders")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--curve", action="store_true",
-                   help="per-0.5 s valence/arousal curves (dynamic DAMFF models)")
+                   help="valence/arousal curves over each whole file, one point per label hop "
+                        "(0.5 s; dynamic DAMFF models)")
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_predict)

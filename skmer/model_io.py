@@ -195,7 +195,11 @@ def save_model(model, path, **info):
     **info
         JSON-serialisable facts kept beside the model, e.g.
         ``target_names=['valence', 'arousal']``; returned by
-        ``load_model(..., with_info=True)``.
+        ``load_model(..., with_info=True)``. Facts read off the pipeline are
+        added unless given: ``dynamic`` (True when the last step is a
+        :class:`~skmer.estimators.DAMFFRegressor`, whose predictions are
+        curves) and, with a :class:`~skmer.features.SlidingWindows` step,
+        ``label_hop`` and ``label_start`` (seconds) of the curve points.
 
     Raises
     ------
@@ -216,6 +220,7 @@ def save_model(model, path, **info):
         description.append(_describe_step(name, estimator))
         if _is_net(estimator):
             weights[name] = {k: v.detach().cpu() for k, v in estimator.module_.state_dict().items()}
+    info = {**_pipeline_facts(steps), **info}
     buffer = io.BytesIO()
     torch.save(weights, buffer)
     blob = buffer.getvalue()
@@ -235,6 +240,19 @@ def save_model(model, path, **info):
         archive.writestr("weights.pt", blob)
     tmp.replace(path)
     return path
+
+
+def _pipeline_facts(steps):
+    """Default ``info`` read off the steps: is the model dynamic, and its label grid."""
+    from .estimators.damff import DAMFFRegressor
+    from .features.windows import SlidingWindows
+
+    facts = {"dynamic": isinstance(steps[-1][1], DAMFFRegressor)}
+    for _, step in steps:
+        if isinstance(step, SlidingWindows):
+            facts["label_hop"] = float(step.hop)
+            facts["label_start"] = float(step.hop if step.start is None else step.start)
+    return facts
 
 
 def _read_archive(path):
@@ -337,4 +355,6 @@ def load_model(path, device="auto", with_info=False):
 
 
 def _is_net_class(cls):
-    return hasattr(cls, "initialize") and hasattr(cls, "module")
+    from skorch import NeuralNet
+
+    return isinstance(cls, type) and issubclass(cls, NeuralNet)

@@ -93,3 +93,61 @@ def test_help_and_module_entry_point():
     out = subprocess.run([sys.executable, "-m", "skmer", "predict", "--help"],
                          capture_output=True, text=True, check=True).stdout
     assert "--format" in out and "--curve" in out
+
+
+@pytest.fixture(scope="module")
+def dynamic_model(tmp_path_factory):
+    """A tiny DAMFF pipeline (log-Mel -> 1 s windows every 0.5 s -> DAMFF) saved to a file."""
+    import numpy as np
+    from sklearn.pipeline import make_pipeline
+
+    from skmer import LogMelTransformer
+    from skmer.datasets import make_music_emotion
+    from skmer.estimators import DAMFFRegressor
+    from skmer.features import SlidingWindows
+    from skmer.model_io import save_model
+
+    home = tmp_path_factory.mktemp("dynamic")
+    data = make_music_emotion(n_clips=8, duration=3.0, sr=8000, dynamic=True, random_state=0,
+                              data_home=home)
+    pipe = make_pipeline(
+        LogMelTransformer(sr=8000, n_mels=16, window=0.064, hop=0.02, duration=3.0,
+                          crop="start"),
+        SlidingWindows(window=1.0, frame_hop=0.02),
+        DAMFFRegressor(width=1 / 4, lstm_hidden=4, lstm_layers=1, max_epochs=1, batch_size=4,
+                       random_state=0, verbose=0),
+    ).fit(data.paths, data.target_dynamic)
+    assert np.asarray(pipe.predict(data.paths[:1])).shape == (1, 6, 2)
+    path = home / "damff.skmer"
+    save_model(pipe, path, target_names=data.target_names)
+    return path
+
+
+def test_predict_curve_with_a_damff_model(dynamic_model, pmemo_root, capsys):
+    """--curve gives one row per 0.5 s over each whole file, not just the training length."""
+    import soundfile as sf
+
+    from skmer.model_io import load_model
+
+    _, info = load_model(dynamic_model, with_info=True)
+    assert info["dynamic"] is True and info["label_hop"] == 0.5 and info["label_start"] == 0.5
+    files = [pmemo_root / "chorus" / f"{i}.mp3" for i in ("108", "634")]
+    capsys.readouterr()
+    assert main(["predict", str(dynamic_model), *map(str, files), "--curve", "--format", "json",
+                 "-q"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    for path in files:
+        mine = [r for r in rows if r["file"] == str(path)]
+        seconds = sf.info(str(path)).duration
+        # label k at 0.5 (k + 1) s; the last whole frame ends at most one 0.5 s step early
+        assert seconds / 0.5 - 2 <= len(mine) <= seconds / 0.5, (len(mine), seconds)
+        assert [r["time_s"] for r in mine[:3]] == [0.5, 1.0, 1.5]
+        assert set(mine[0]) == {"file", "time_s", "valence", "arousal"}
+        assert all(abs(r["valence"]) < 10 and abs(r["arousal"]) < 10 for r in mine)
+
+
+def test_curve_needs_a_dynamic_model(trained_model, pmemo_root, capsys):
+    code = main(["predict", str(trained_model), str(pmemo_root / "chorus" / "108.mp3"),
+                 "--curve", "-q"])
+    assert code == 2
+    assert "--curve needs a dynamic (DAMFF) model" in capsys.readouterr().err

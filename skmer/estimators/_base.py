@@ -127,7 +127,9 @@ _NETWORK_PARAMS_DOC = """\
         Where the network is trained and run. ``'auto'`` means ``'cuda'`` if
         available, else ``'cpu'`` (resolved at each ``fit``, prediction and
         unpickling). A model trained on GPU can be unpickled on a CPU-only
-        machine; it is then moved to the CPU.
+        machine; it is then moved to the CPU. On CUDA, batches are served
+        from pinned memory; the training arrays are already in memory, so
+        DataLoader workers (``iterator_train__num_workers``) rarely help.
     verbose : int, default=1
         ``0``: silent; ``1``: skorch's per-epoch table (loss, duration, learning
         rate); ``2`` or more: additionally a tqdm progress bar over the batches.
@@ -199,12 +201,22 @@ class _NetMixin:
         """Collect init parameters for a component (skorch API).
 
         Adds ``shuffle=True`` for the training iterator unless
-        ``iterator_train__shuffle`` was given.
+        ``iterator_train__shuffle`` was given, and ``pin_memory=True`` for
+        both iterators when the network runs on CUDA (page-locked batches
+        copy to the GPU faster) unless ``iterator_*__pin_memory`` was given.
         """
         params = super().get_params_for(prefix)
         if prefix == "iterator_train":
             params.setdefault("shuffle", True)
+        if prefix in ("iterator_train", "iterator_valid") and self._on_cuda():
+            params.setdefault("pin_memory", True)
         return params
+
+    def _on_cuda(self):
+        try:
+            return torch.device(resolve_device(self.device) or "cpu").type == "cuda"
+        except (RuntimeError, TypeError):
+            return False  # an invalid device is reported by fit's parameter validation
 
     def get_params_for_optimizer(self, prefix, named_parameters):
         """Optimiser arguments (skorch API); adds ``weight_decay`` unless set."""
