@@ -95,3 +95,22 @@ def test_bench_seg_num_accuracy_smoke(tmp_path, shared, monkeypatch):
     assert "## bench_seg_num accuracy (synthetic, smoke)" in text
     assert "Skipped seg_num [100]" in text and "## bench_seg_num\n" not in text
     assert (tmp_path / "figures" / "bench_seg_num_accuracy_smoke.png").stat().st_size > 5000
+
+
+def test_bench_scale_smoke(tmp_path, monkeypatch):
+    pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    monkeypatch.syspath_prepend(str(BENCH))
+    before = REAL_RESULTS.read_bytes() if REAL_RESULTS.exists() else None
+    bench_scale = importlib.import_module("bench_scale")
+    results = tmp_path / "RESULTS.md"
+    bench_scale.main(["--smoke", "--data-home", str(tmp_path / "data"), "--results",
+                      str(results)])
+    assert (REAL_RESULTS.read_bytes() if REAL_RESULTS.exists() else None) == before
+    text = results.read_text()
+    assert "## bench_scale (smoke)" in text
+    for run in ("n_jobs=2 (loky)", "Dask, 1 worker", "Dask, 2 workers"):
+        assert f"| LogMelTransformer | {run} |" in text and f"| AudioFeatures | {run} |" in text
+    # the distributed grid search reproduces the 1-thread local scores
+    assert "| Dask, 2 workers (1 thread each) | 4 |" in text
+    dask_row = next(line for line in text.splitlines() if line.startswith("| Dask, 2 workers ("))
+    assert "| identical |" in dask_row
