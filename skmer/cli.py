@@ -60,26 +60,31 @@ def collect_audio(inputs, recursive=True):
     return files
 
 
-def load_dataset(path, layout, scale=True):
-    """(paths, target[valence, arousal], groups, description) from a dataset folder or CSV."""
-    from . import datasets
-
+def _detect_layout(path, layout):
     path = Path(path)
     if not path.exists():
         raise CLIError(f"dataset not found: {path}")
-    if layout == "auto":
-        if path.is_file() and path.suffix.lower() == ".csv":
-            layout = "csv"
-        elif (path / "annotations" / "static_annotations.csv").exists():
-            layout = "pmemo"
-        elif (path / "MEMD_audio").exists():
-            layout = "deam"
-        else:
-            raise CLIError(
-                f"cannot tell the layout of {path}: expected a PMEmo folder "
-                "(annotations/static_annotations.csv), a DEAM folder (MEMD_audio/) or a CSV "
-                "file with path, valence, arousal columns; pass --layout"
-            )
+    if layout != "auto":
+        return layout
+    if path.is_file() and path.suffix.lower() == ".csv":
+        return "csv"
+    if (path / "annotations" / "static_annotations.csv").exists():
+        return "pmemo"
+    if (path / "MEMD_audio").exists():
+        return "deam"
+    raise CLIError(
+        f"cannot tell the layout of {path}: expected a PMEmo folder "
+        "(annotations/static_annotations.csv), a DEAM folder (MEMD_audio/) or a CSV "
+        "file with path, valence, arousal columns; pass --layout"
+    )
+
+
+def load_dataset(path, layout, scale=True):
+    """(paths, target[valence, arousal], description) from a dataset folder or CSV."""
+    from . import datasets
+
+    path = Path(path)
+    layout = _detect_layout(path, layout)
     if layout == "pmemo":
         data = datasets.load_pmemo(path, scale=scale, dynamic=False)
     elif layout == "deam":
@@ -89,6 +94,30 @@ def load_dataset(path, layout, scale=True):
     else:
         raise CLIError(f"unknown layout {layout!r}")
     return list(data.paths), data.target, f"{layout} dataset {path} ({len(data.paths)} clips)"
+
+
+def load_dynamic_dataset(path, layout, window, scale=True):
+    """Per-0.5 s annotations of a PMEmo/DEAM folder, aligned to audio windows.
+
+    Returns the Bunch of :func:`skmer.features.align_dynamic_annotations`
+    (``clips``, ``target`` of shape (n_clips, n_steps, 2), ``start``,
+    ``duration``) and a description.
+    """
+    from . import datasets
+    from .features import align_dynamic_annotations
+
+    path = Path(path)
+    layout = _detect_layout(path, layout)
+    if layout not in ("pmemo", "deam"):
+        raise CLIError(f"--dynamic needs a PMEmo or DEAM folder with dynamic (per-0.5 s) "
+                       f"annotations; {path} is a {layout} dataset")
+    loader = datasets.load_pmemo if layout == "pmemo" else datasets.load_deam
+    data = loader(path, scale=scale, dynamic=True)
+    aligned = align_dynamic_annotations(data.paths, data.frame_times, data.target_dynamic,
+                                        window=window)
+    description = (f"{layout} dataset {path}: {len(aligned.clips)} clips with the first "
+                   f"{aligned.n_steps} dynamic labels each ({len(aligned.dropped)} left out)")
+    return aligned, description
 
 
 def _load_va_csv(path):
@@ -222,10 +251,12 @@ def format_rows(rows, fmt):
                              for k, v in row.items()})
         return buffer.getvalue().rstrip("\n")
 
-    def cell(v):
+    def cell(key, v):
+        if key == "time_s":
+            return f"{v:.2f}"
         return f"{v:+.3f}" if isinstance(v, float) else str(v)
 
-    table = [keys] + [[cell(row.get(k, "")) for k in keys] for row in rows]
+    table = [keys] + [[cell(k, row.get(k, "")) for k in keys] for row in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(keys))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -287,12 +318,33 @@ def build_pipeline(args):
     ])
 
 
+def build_dynamic_pipeline(args, aligned):
+    from sklearn.pipeline import Pipeline
+
+    from .estimators import DAMFFRegressor
+    from .features import LogMelTransformer, SlidingWindows
+
+    return Pipeline([
+        ("mel", LogMelTransformer(sr=args.sr, n_mels=args.n_mels, duration=aligned.duration,
+                                  crop="start", memory=args.cache, n_jobs=args.jobs)),
+        ("windows", SlidingWindows(window=args.window, start=aligned.start)),
+        ("damff", DAMFFRegressor(width=args.width, lr=args.lr, batch_size=args.batch_size,
+                                 max_epochs=args.epochs, device=args.device,
+                                 random_state=args.seed, verbose=0 if args.quiet else 1)),
+    ])
+
+
 def cmd_train(args):
     from .model_io import save_model
 
-    paths, target, description = load_dataset(args.dataset, args.layout)
-    print(f"training ADFF on {description}", file=sys.stderr)
-    model = build_pipeline(args).fit(paths, target)
+    if args.dynamic:
+        aligned, description = load_dynamic_dataset(args.dataset, args.layout, args.window)
+        print(f"training DAMFF on {description}", file=sys.stderr)
+        model = build_dynamic_pipeline(args, aligned).fit(aligned.clips, aligned.target)
+    else:
+        paths, target, description = load_dataset(args.dataset, args.layout)
+        print(f"training ADFF on {description}", file=sys.stderr)
+        model = build_pipeline(args).fit(paths, target)
     save_model(model, args.output, target_names=["valence", "arousal"])
     print(f"model written to {args.output}", file=sys.stderr)
     return EXIT_OK
@@ -343,7 +395,8 @@ def _add_model_options(parser):
     g = parser.add_argument_group("model")
     g.add_argument("--layout", choices=["auto", "pmemo", "deam", "csv"], default="auto",
                    help="dataset layout (default: detected)")
-    g.add_argument("--seg-num", type=int, default=6, help="segments stacked as channels (6)")
+    g.add_argument("--seg-num", type=int, default=6,
+                   help="segments stacked as channels (6; ADFF only)")
     g.add_argument("--width", type=float, default=0.125,
                    help="channel multiplier of the VGG16 trunk; 1.0 is the paper (0.125)")
     g.add_argument("--epochs", type=int, default=20, help="training epochs (20)")
@@ -352,7 +405,8 @@ def _add_model_options(parser):
     g.add_argument("--lr-decay", action="store_true",
                    help="decay the learning rate at the paper's epochs 20, 45, ..., 170 "
                         "(default: constant)")
-    g.add_argument("--duration", type=float, default=20.0, help="seconds per clip (20)")
+    g.add_argument("--duration", type=float, default=20.0,
+                   help="seconds per clip (20; with --dynamic the annotated span is used)")
     g.add_argument("--sr", type=int, default=44100, help="sampling rate in Hz (44100)")
     g.add_argument("--n-mels", type=int, default=128, help="Mel bands (128)")
     g.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
@@ -384,11 +438,17 @@ def make_parser():
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("train", help="train an ADFF model on a dataset folder or CSV",
+    p = sub.add_parser("train", help="train an ADFF (or DAMFF) model on a dataset folder or CSV",
                        description="Train a CPU-sized ADFF pipeline (log-Mel -> segments -> "
-                                   "ADFF) and write a model file.")
+                                   "ADFF), or with --dynamic a DAMFF pipeline (log-Mel -> "
+                                   "windows -> DAMFF), and write a model file.")
     p.add_argument("dataset", help="PMEmo or DEAM folder, or a CSV with path,valence,arousal")
     p.add_argument("-o", "--output", required=True, help="model file to write")
+    p.add_argument("--dynamic", action="store_true",
+                   help="train DAMFF on the per-0.5 s annotations (PMEmo or DEAM) instead of "
+                        "ADFF on the static ones; predict its curves with `predict --curve`")
+    p.add_argument("--window", type=float, default=1.0,
+                   help="with --dynamic: seconds of audio before each label (1.0)")
     _add_model_options(p)
     p.set_defaults(func=cmd_train)
 

@@ -151,3 +151,25 @@ def test_curve_needs_a_dynamic_model(trained_model, pmemo_root, capsys):
                  "--curve", "-q"])
     assert code == 2
     assert "--curve needs a dynamic (DAMFF) model" in capsys.readouterr().err
+
+
+def test_train_dynamic_on_pmemo_then_predict_curves(pmemo_root, tmp_path, capsys):
+    """`train --dynamic` fits DAMFF on PMEmo's per-0.5 s labels; `predict --curve` uses it."""
+    model = tmp_path / "dynamic.skmer"
+    args = ["--n-mels", "32", "--width", "0.0625", "--epochs", "1", "--batch-size", "4",
+            "--device", "cpu", "-q"]
+    assert main(["train", str(pmemo_root), "--dynamic", "-o", str(model), *args]) == 0
+    assert "training DAMFF" in capsys.readouterr().err
+    song = pmemo_root / "chorus" / "683.mp3"
+    assert main(["predict", str(model), str(song), "--curve", "--format", "csv", "-q"]) == 0
+    records = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    # labels from 1 s (one window in) every 0.5 s to the end of the file
+    assert [float(r["time_s"]) for r in records[:3]] == [1.0, 1.5, 2.0]
+    assert len(records) > 60 and set(records[0]) == {"file", "time_s", "valence", "arousal"}
+
+
+def test_train_dynamic_needs_dynamic_annotations(pmemo_root, tmp_path, capsys):
+    table = tmp_path / "labels.csv"
+    table.write_text(f"path,valence,arousal\n{pmemo_root / 'chorus' / '108.mp3'},0.5,0.5\n")
+    assert main(["train", str(table), "--dynamic", "-o", str(tmp_path / "m.skmer")]) == 2
+    assert "--dynamic needs a PMEmo or DEAM folder" in capsys.readouterr().err
