@@ -181,6 +181,7 @@ def load_cal500(
         frame : pandas.DataFrame
             ``id``, ``path`` and one column per tag.
         DESCR : str
+            Description of the data set.
 
     Raises
     ------
@@ -295,6 +296,7 @@ def load_cal500exp(
         tags : ndarray of shape (n_segments, n_tags)
             int 0/1 (hard) or float (soft).
         tag_names : list of str
+            Names of the tag columns.
         groups : ndarray of int, shape (n_segments,)
             Index of the song of each segment (for ``GroupKFold``).
         song_ids : ndarray of str
@@ -302,6 +304,7 @@ def load_cal500exp(
         frame : pandas.DataFrame
             ``song``, ``path``, ``start``, ``end`` and one column per tag.
         DESCR : str
+            Description of the data set.
     """
     import pandas as pd
     from sklearn.utils import Bunch
@@ -421,8 +424,11 @@ def load_tags_csv(
             ``(path, offset, duration)`` per row (offset 0 and duration None
             when the columns are absent); pass to ``LogMelTransformer``.
         tags : ndarray of int, shape (n_clips, n_tags)
+            0/1 tag indicator matrix.
         tag_names : list of str
+            Names of the tag columns.
         groups : ndarray or None
+            The `group_column` value of each row; None without `group_column`.
         frame : pandas.DataFrame
             The kept rows of the CSV.
 

@@ -43,14 +43,14 @@ def va_to_quadrant(y, threshold=0.0):
 
     Quadrants are numbered counter-clockwise from the positive-positive one:
 
-    ====  ========  =======  ==================
-    Q     valence   arousal  e.g.
-    ====  ========  =======  ==================
-    1     positive  positive happy, excited
-    2     negative  positive angry, tense
-    3     negative  negative sad, depressed
-    4     positive  negative calm, relaxed
-    ====  ========  =======  ==================
+    ====  ========  ========  ==================
+    Q     valence   arousal   e.g.
+    ====  ========  ========  ==================
+    1     positive  positive  happy, excited
+    2     negative  positive  angry, tense
+    3     negative  negative  sad, depressed
+    4     positive  negative  calm, relaxed
+    ====  ========  ========  ==================
 
     Parameters
     ----------

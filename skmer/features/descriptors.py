@@ -367,7 +367,8 @@ class AudioFeatures(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of float32, shape (n_samples, n_features_out_)
+        features : ndarray of float32, shape (n_samples, n_features)
+            ``n_features = n_features_out_`` descriptors (149 by default).
         """
         check_is_fitted(self, "n_features_out_")
         sources = as_sources(X, sr=self.sr)

@@ -152,9 +152,9 @@ class SlidingWindows(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
         Frames per spectrogram seen at `fit`.
     n_steps_ : int
         Windows per clip for `fit`'s input.
-    label_times_ : ndarray of shape (n_steps_,)
-        Label times ``t_k`` in seconds for `fit`'s input.
-    window_ends_ : ndarray of int, shape (n_steps_,)
+    label_times_ : ndarray of shape (n_steps,)
+        Label times ``t_k`` in seconds for `fit`'s input (``n_steps = n_steps_``).
+    window_ends_ : ndarray of int, shape (n_steps,)
         Exclusive end frame ``e_k`` of each window for `fit`'s input.
 
     See Also
