@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.skmer-installed
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench docs clean
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ test: install lint
 
 bench: install
 	$(PY) benchmarks/bench_features.py
+
+# HTML documentation in docs/_build/html (runs the gallery examples; warnings are errors)
+docs: install
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
