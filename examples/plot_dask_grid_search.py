@@ -35,6 +35,7 @@ script that created the cluster, so the work sits in functions called under
 # Setup
 # -----
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -147,3 +148,4 @@ if __name__ == "__main__":
                                        local.cv_results_["mean_test_score"]))
     print("best:", remote.best_params_)
     plot_results(remote)
+    shutil.rmtree(workdir)

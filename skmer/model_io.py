@@ -201,6 +201,11 @@ def save_model(model, path, **info):
         curves) and, with a :class:`~skmer.features.SlidingWindows` step,
         ``label_hop`` and ``label_start`` (seconds) of the curve points.
 
+    Returns
+    -------
+    path : pathlib.Path
+        The file written.
+
     Raises
     ------
     ModelFileError
