@@ -74,14 +74,23 @@ def best_time(transformer, paths, repeats):
 
 
 @contextlib.contextmanager
-def local_cluster(n_workers):
-    """A LocalCluster of `n_workers` processes with one thread each, as the active backend."""
+def local_cluster(n_workers, tuned=True):
+    """A LocalCluster of `n_workers` processes with one thread each, as the active backend.
+
+    `tuned`: worker environment from :func:`skmer.parallel.dask_worker_config`;
+    otherwise Dask's default (with ``MALLOC_TRIM_THRESHOLD_``).
+    """
+    import dask
     import joblib
     from distributed import Client, LocalCluster
 
+    from skmer.parallel import dask_worker_config
+
     t = time.perf_counter()
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=40) as cluster, Client(cluster) as c:
+    with dask.config.set(dask_worker_config() if tuned else {}), \
+            LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                         dashboard_address=None, silence_logs=40) as cluster, \
+            Client(cluster) as c:
         c.wait_for_workers(n_workers)
         for module in ("skmer.estimators", "skmer.features"):  # imports are start-up too
             c.run(importlib.import_module, module)
@@ -110,9 +119,10 @@ def extraction_rows(paths, args):
             label = "n_jobs=1" if n_jobs == 1 else "n_jobs=2 (loky)"
             timings[name][label] = best_time(make(n_jobs), paths, args.repeats)
     startups = {}
-    for n_workers in (1, 2):
+    for n_workers, tuned in ((1, True), (2, True), (2, False)):
         label = f"Dask, {n_workers} worker{'s' * (n_workers > 1)}"
-        with local_cluster(n_workers) as startups[n_workers]:
+        label += "" if tuned else ", Dask's default env"
+        with local_cluster(n_workers, tuned) as startups[label]:
             for name, make in makers.items():
                 if not np.array_equal(make(-1).fit_transform(paths), references[name]):
                     raise AssertionError(f"{name} on {label} differs from the local run")
@@ -161,11 +171,13 @@ def grid_search_rows(data, cache, args):
             results[label] = (time.perf_counter() - t, search.cv_results_["mean_test_score"])
     finally:
         torch.set_num_threads(threads)
-    with local_cluster(2):
-        t = time.perf_counter()
-        search = GridSearchCV(pipeline(), grid, cv=cv, n_jobs=-1).fit(data.paths, data.target)
-        results["Dask, 2 workers (1 thread each)"] = (time.perf_counter() - t,
-                                                      search.cv_results_["mean_test_score"])
+    for tuned in (True, False):
+        label = "Dask, 2 workers (1 thread each)" + ("" if tuned else ", Dask's default env")
+        with local_cluster(2, tuned):
+            t = time.perf_counter()
+            search = GridSearchCV(pipeline(), grid, cv=cv, n_jobs=-1).fit(data.paths,
+                                                                          data.target)
+            results[label] = (time.perf_counter() - t, search.cv_results_["mean_test_score"])
     reference = results["n_jobs=1, torch 1 thread"][1]
     base = results[f"n_jobs=1, torch {threads} threads"][0]
     for label, (seconds, scores) in results.items():
@@ -194,14 +206,16 @@ def main(argv=None):
         f"{args.clips} generated clips of {args.duration:g} s at {args.sr} Hz, "
         f"{os.cpu_count()} CPU cores, torch {torch.get_num_threads()} threads in this process. "
         "Dask runs a `distributed.LocalCluster` of worker processes with one thread each, "
-        "through `joblib.parallel_backend('dask')`; every Dask result was checked equal to the "
-        "local one. Times are the best of "
+        "through `joblib.parallel_backend('dask')`, with the worker environment of "
+        "`skmer.parallel.dask_worker_config()` unless the row says \"Dask's default env\" "
+        "(which sets `MALLOC_TRIM_THRESHOLD_=65536`); every Dask result was checked equal to "
+        "the local one. Times are the best of "
         f"{args.repeats} pass(es) after a warm-up pass.\n\n"
         "### Feature extraction (no cache)\n\n"
         + markdown_table(["transformer", "run", "seconds", "files/s", "audio/s",
                           "vs n_jobs=1"], extraction)
         + "\n\nCluster start-up, with the workers importing skmer (not in the times above): "
-        + ", ".join(f"{n} worker(s) {s:.1f} s" for n, s in startups.items())
+        + ", ".join(f"{label} {s:.1f} s" for label, s in startups.items())
         + ".\n\n### Grid search\n\n"
         f"`stack__seg_num` in {args.seg_nums} x {args.folds}-fold CV of log-Mel -> "
         f"SegmentStacker -> ADFFRegressor (width 1/16, {args.epochs} epochs), features "

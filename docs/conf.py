@@ -80,6 +80,7 @@ _DOCUMENTED_MODULES = (
     "skmer.baselines",
     "skmer.plotting",
     "skmer.model_io",
+    "skmer.parallel",
     "skmer.exceptions",
 )
 

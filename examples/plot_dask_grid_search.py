@@ -22,8 +22,10 @@ Things a cluster needs (more in the user guide's *Scaling out* page):
 
 * every worker sees the audio files and the ``memory=`` cache folder **under the same
   path** (a shared file system);
-* one thread per worker for torch (Dask's worker processes set ``OMP_NUM_THREADS=1``),
-  so that workers do not fight over cores, and one worker per GPU on GPU machines;
+* one thread per worker for torch, so that workers do not fight over cores, and one worker
+  per GPU on GPU machines; :func:`skmer.parallel.dask_worker_config` sets the worker
+  processes' environment for training (Dask's default ``MALLOC_TRIM_THRESHOLD_`` makes
+  torch training about twice as slow in a worker);
 * the same skmer, torch and scikit-learn versions on every worker.
 
 Needs ``pip install skmer[dask]``. Dask starts its worker processes by re-importing the
@@ -40,6 +42,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import dask
 import joblib
 import matplotlib.pyplot as plt
 import numpy as np
@@ -51,6 +54,7 @@ from sklearn.pipeline import Pipeline
 from skmer.datasets import make_music_emotion
 from skmer.estimators import ADFFRegressor
 from skmer.features import LogMelTransformer, SegmentStacker
+from skmer.parallel import dask_worker_config
 
 # Sizes: clips, seconds per clip, epochs (SKMER_DOCS_TINY=1: a tiny run for the docs test).
 TINY = os.environ.get("SKMER_DOCS_TINY") == "1"
@@ -83,8 +87,9 @@ def make_search(workdir, n_jobs):
 
 
 def search_on_cluster(workdir, data):
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=40) as cluster, \
+    with dask.config.set(dask_worker_config()), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                         dashboard_address=None, silence_logs=40) as cluster, \
             Client(cluster) as client:
         print(client)
         print("torch threads per worker:", client.run(torch.get_num_threads))

@@ -15,6 +15,7 @@ from sklearn.pipeline import Pipeline
 from skmer import ADFFRegressor, AudioFeatures, LogMelTransformer, SegmentStacker
 from skmer.datasets import make_music_emotion
 from skmer.exceptions import FeatureExtractionError
+from skmer.parallel import dask_worker_config
 
 distributed = pytest.importorskip(
     "distributed", reason="dask.distributed is not installed (pip install skmer[dask])"
@@ -25,8 +26,11 @@ MEL = dict(sr=8000, n_mels=32, window=0.064, hop=0.02, duration=2.0)
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, silence_logs=40) as cluster:
+    import dask
+
+    with dask.config.set(dask_worker_config()), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=None, silence_logs=40) as cluster:
         with distributed.Client(cluster) as client:
             yield client
 
@@ -56,10 +60,24 @@ def adff_pipeline(cache):
     ])
 
 
-def test_workers_run_torch_on_one_thread(client):
+def test_workers_run_torch_on_one_thread_without_a_malloc_trim_threshold(client):
     # the nanny sets OMP_NUM_THREADS=1 in worker processes; torch follows it
     assert set(client.run(torch.get_num_threads).values()) == {1}
     assert len(client.scheduler_info()["workers"]) == 2
+    environ = client.run(lambda: dict(__import__("os").environ))
+    for env in environ.values():
+        assert env["OMP_NUM_THREADS"] == "1" and "MALLOC_TRIM_THRESHOLD_" not in env
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, True, "2"])
+def test_worker_config_rejects_bad_thread_counts(threads):
+    with pytest.raises(ValueError, match="threads must be a positive int"):
+        dask_worker_config(threads)
+
+
+def test_worker_config_keeps_one_thread_per_library():
+    config = dask_worker_config(2)["distributed.nanny.pre-spawn-environ"]
+    assert config == {"OMP_NUM_THREADS": 2, "MKL_NUM_THREADS": 2, "OPENBLAS_NUM_THREADS": 2}
 
 
 def test_grid_search_on_the_cluster_equals_the_local_run(client, data, tmp_path,
@@ -72,6 +90,10 @@ def test_grid_search_on_the_cluster_equals_the_local_run(client, data, tmp_path,
                               n_jobs=-1, error_score="raise").fit(data.paths, data.target)
     workers = {task["worker"] for task in tasks.data}
     assert len(workers) == 2, f"the 4 fits should be spread over both workers, ran on {workers}"
+    # Each fit computes its features on its own worker, without fanning out again: the
+    # only per-file tasks are those of the final refit, which runs in this process.
+    per_file = [task for task in tasks.data if "_guarded" in str(task["key"])]
+    assert len(per_file) == len(data.paths)
     for key in ("split0_test_score", "split1_test_score", "mean_test_score"):
         np.testing.assert_array_equal(remote.cv_results_[key], local.cv_results_[key])
     assert remote.best_params_ == local.best_params_

@@ -11,6 +11,7 @@ before reporting them together.
 from __future__ import annotations
 
 import os
+import sys
 import zlib
 from numbers import Integral, Real
 from pathlib import Path
@@ -285,6 +286,18 @@ def _guarded(func, source, index, args, limit_threads):
         return "error", f"{type(exc).__name__}: {exc}"
 
 
+def _in_dask_task():
+    """True while a Dask worker runs this code (joblib's Dask backend nests onto the cluster)."""
+    distributed = sys.modules.get("distributed")
+    if distributed is None:
+        return False
+    try:
+        distributed.get_worker()
+    except ValueError:
+        return False
+    return True
+
+
 def run_batch(func, sources, args=(), *, n_jobs=None, verbose=0, on_error="raise", desc=""):
     """Apply ``func(source, index, *args)`` to every source, in parallel, keeping going on errors.
 
@@ -299,6 +312,9 @@ def run_batch(func, sources, args=(), *, n_jobs=None, verbose=0, on_error="raise
         Extra positional arguments for `func`.
     n_jobs : int or None
         joblib parallelism; runs under the active joblib backend (Dask too).
+        ``None`` inside a task on a Dask worker (e.g. a pipeline fitted by a
+        grid search on the cluster) runs the sources one after the other on
+        that worker instead of fanning out onto the cluster again.
     verbose : int
         ``> 0`` shows a tqdm progress bar.
     on_error : {'raise', 'warn'}
@@ -314,7 +330,10 @@ def run_batch(func, sources, args=(), *, n_jobs=None, verbose=0, on_error="raise
     import joblib
     from threadpoolctl import threadpool_limits
 
-    n_workers = joblib.effective_n_jobs(n_jobs) if len(sources) > 1 else 1
+    if len(sources) <= 1 or (n_jobs is None and _in_dask_task()):
+        n_workers = 1
+    else:
+        n_workers = joblib.effective_n_jobs(n_jobs)
     if n_workers == 1:
         outcomes = (_guarded(func, s, i, args, False) for i, s in enumerate(sources))
     else:

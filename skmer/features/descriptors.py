@@ -289,7 +289,7 @@ class AudioFeatures(TransformerMixin, BaseEstimator):
         Cache of descriptors per (file path, size, modification time, window
         and parameters).
     n_jobs : int or None, default=None
-        Parallel workers through joblib.
+        Parallel workers through joblib, as in :class:`LogMelTransformer`.
     verbose : int, default=0
         ``> 0`` shows a progress bar.
     on_error : {'raise', 'warn'}, default='raise'

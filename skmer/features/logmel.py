@@ -127,7 +127,10 @@ class LogMelTransformer(SpectrogramOutputMixin, TransformerMixin, BaseEstimator)
         reuse it. Waveform inputs are not cached.
     n_jobs : int or None, default=None
         Parallel workers (joblib; any joblib backend, Dask's included). BLAS
-        uses one thread inside each worker.
+        uses one thread inside each worker. ``None`` follows the active joblib
+        backend, except inside a task on a Dask worker (e.g. this step of a
+        pipeline fitted by a grid search on the cluster), where the files are
+        computed one after the other on that worker.
     verbose : int, default=0
         ``> 0`` shows a progress bar.
     on_error : {'raise', 'warn'}, default='raise'
