@@ -279,6 +279,10 @@ def cmd_predict(args):
                                               verbose=not args.quiet)
         rows = _curve_rows(predictions, info)
     else:
+        if info.get("dynamic"):
+            print(f"note: {args.model} predicts curves; each row lists the curve of the clip "
+                  "the model reads (use --curve for one row per time point over whole files)",
+                  file=sys.stderr)
         predictions, failures = predict_files(model, files, verbose=not args.quiet)
         rows = _prediction_rows(predictions, target_names)
     text = format_rows(rows, args.format)

@@ -256,7 +256,7 @@ def _pipeline_facts(steps):
     for _, step in steps:
         if isinstance(step, SlidingWindows):
             facts["label_hop"] = float(step.hop)
-            facts["label_start"] = float(step.hop if step.start is None else step.start)
+            facts["label_start"] = float(step._start())
     return facts
 
 

@@ -166,6 +166,9 @@ def test_train_dynamic_on_pmemo_then_predict_curves(pmemo_root, tmp_path, capsys
     # labels from 1 s (one window in) every 0.5 s to the end of the file
     assert [float(r["time_s"]) for r in records[:3]] == [1.0, 1.5, 2.0]
     assert len(records) > 60 and set(records[0]) == {"file", "time_s", "valence", "arousal"}
+    assert main(["predict", str(model), str(song), "--format", "json", "-q"]) == 0
+    captured = capsys.readouterr()
+    assert "use --curve" in captured.err and len(json.loads(captured.out)) == 1
 
 
 def test_train_dynamic_needs_dynamic_annotations(pmemo_root, tmp_path, capsys):
