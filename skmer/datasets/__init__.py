@@ -4,6 +4,8 @@
   whose valence, arousal and tags follow documented musical factors.
 - :func:`load_pmemo`, :func:`load_deam`: loaders for local copies of the
   PMEmo2019 and DEAM data sets (nothing is downloaded).
+- :func:`load_4q`: the 4Q audio emotion data set (quadrant classes, mood
+  tags, artist groups for grouped cross-validation).
 - :func:`load_cal500`, :func:`load_cal500exp`, :func:`load_tags_csv`: tagged music
   (CAL500 song tags, CAL500exp segment tags, a generic ``tags.csv``) for
   :class:`~skmer.estimators.CNNTagger`.
@@ -11,13 +13,15 @@
   the fixed-length segment datasets of the ADFF paper, with clip groups for
   ``GroupKFold``.
 
-Every target array has the columns ``['valence', 'arousal']`` in [-1, 1]
-(loaders: with ``scale=True``).
+Every valence-arousal target array has the columns ``['valence', 'arousal']``
+in [-1, 1] (loaders: with ``scale=True``); :func:`load_4q`'s target is the
+quadrant, 1..4.
 """
 
 from ._common import TARGET_NAMES, DatasetError, DatasetWarning, get_data_home
 from .cal500 import EMOTION_PREFIX, load_cal500, load_cal500exp, load_tags_csv
 from .deam import load_deam
+from .fourq import QUADRANT_NAMES, load_4q
 from .pmemo import load_pmemo
 from .segments import (
     SegmentDataset,
@@ -30,6 +34,7 @@ from .segments import (
 from .synthetic import make_music_emotion
 
 __all__ = [
+    "QUADRANT_NAMES",
     "TARGET_NAMES",
     "DatasetError",
     "DatasetWarning",
@@ -39,6 +44,7 @@ __all__ = [
     "full_segment_offsets",
     "full_segments",
     "get_data_home",
+    "load_4q",
     "load_cal500",
     "load_cal500exp",
     "load_deam",
