@@ -72,10 +72,13 @@ def _detect_layout(path, layout):
         return "pmemo"
     if (path / "MEMD_audio").exists():
         return "deam"
+    if (path / "panda_dataset_taffc_annotations.csv").exists():
+        return "4q"
     raise CLIError(
         f"cannot tell the layout of {path}: expected a PMEmo folder "
-        "(annotations/static_annotations.csv), a DEAM folder (MEMD_audio/) or a CSV "
-        "file with path, valence, arousal columns; pass --layout"
+        "(annotations/static_annotations.csv), a DEAM folder (MEMD_audio/), a 4Q folder "
+        "(panda_dataset_taffc_annotations.csv) or a CSV file with path, valence, arousal "
+        "columns; pass --layout"
     )
 
 
@@ -194,7 +197,9 @@ def _prediction_rows(predictions, target_names):
     for path, value in predictions.items():
         value = np.asarray(value, dtype=float)
         row = {"file": path}
-        if value.ndim == 0 or value.size == 1 and target_names is None:
+        if value.ndim == 0 and target_names == ["quadrant"]:  # 4Q classifier
+            row["quadrant"] = f"Q{int(value)}"
+        elif value.ndim == 0 or value.size == 1 and target_names is None:
             row["prediction"] = value.item() if value.size == 1 else value.tolist()
         elif value.ndim == 1 and target_names and len(target_names) == value.size:
             row.update({name: float(v) for name, v in zip(target_names, value)})
@@ -341,6 +346,10 @@ def build_dynamic_pipeline(args, aligned):
 def cmd_train(args):
     from .model_io import save_model
 
+    if not args.dynamic and _detect_layout(args.dataset, args.layout) == "4q":
+        from ._cli_quadrants import train_quadrants
+
+        return train_quadrants(args)
     if args.dynamic:
         aligned, description = load_dynamic_dataset(args.dataset, args.layout, args.window)
         print(f"training DAMFF on {description}", file=sys.stderr)
@@ -360,6 +369,10 @@ def cmd_evaluate(args):
 
     from .metrics import mer_scoring
 
+    if _detect_layout(args.dataset, args.layout) == "4q":
+        from ._cli_quadrants import evaluate_quadrants
+
+        return evaluate_quadrants(args)
     paths, target, description = load_dataset(args.dataset, args.layout)
     folds = min(args.cv, len(paths))
     if folds < 2:
@@ -397,8 +410,8 @@ def cmd_demo(args):
 
 def _add_model_options(parser):
     g = parser.add_argument_group("model")
-    g.add_argument("--layout", choices=["auto", "pmemo", "deam", "csv"], default="auto",
-                   help="dataset layout (default: detected)")
+    g.add_argument("--layout", choices=["auto", "pmemo", "deam", "4q", "csv"], default="auto",
+                   help="dataset layout (default: detected); 4q trains a quadrant classifier")
     g.add_argument("--seg-num", type=int, default=6,
                    help="segments stacked as channels (6; ADFF only)")
     g.add_argument("--width", type=float, default=0.125,
@@ -446,7 +459,7 @@ def make_parser():
                        description="Train a CPU-sized ADFF pipeline (log-Mel -> segments -> "
                                    "ADFF), or with --dynamic a DAMFF pipeline (log-Mel -> "
                                    "windows -> DAMFF), and write a model file.")
-    p.add_argument("dataset", help="PMEmo or DEAM folder, or a CSV with path,valence,arousal")
+    p.add_argument("dataset", help="PMEmo, DEAM or 4Q folder, or a CSV with path,valence,arousal")
     p.add_argument("-o", "--output", required=True, help="model file to write")
     p.add_argument("--dynamic", action="store_true",
                    help="train DAMFF on the per-0.5 s annotations (PMEmo or DEAM) instead of "
@@ -457,7 +470,7 @@ def make_parser():
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="cross-validate an ADFF configuration on a dataset")
-    p.add_argument("dataset", help="PMEmo or DEAM folder, or a CSV with path,valence,arousal")
+    p.add_argument("dataset", help="PMEmo, DEAM or 4Q folder, or a CSV with path,valence,arousal")
     p.add_argument("--cv", type=int, default=5, help="folds (5)")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     _add_model_options(p)

@@ -20,7 +20,7 @@ def require_test_data(path):
         return Path(path)
     msg = (
         f"test data not found at {path}; set SKMER_TEST_DATA to the folder that holds "
-        "pmemo-sample/"
+        f"{Path(path).name}/"
     )
     if os.environ.get("SKMER_REQUIRE_TEST_DATA") == "1":
         pytest.fail(msg + " (SKMER_REQUIRE_TEST_DATA=1: a missing fixture is a failure)")
