@@ -21,7 +21,7 @@ quadrant, 1..4.
 from ._common import TARGET_NAMES, DatasetError, DatasetWarning, get_data_home
 from .cal500 import EMOTION_PREFIX, load_cal500, load_cal500exp, load_tags_csv
 from .deam import load_deam
-from .fourq import QUADRANT_NAMES, load_4q
+from .fourq import load_4q
 from .pmemo import load_pmemo
 from .segments import (
     SegmentDataset,
@@ -34,7 +34,6 @@ from .segments import (
 from .synthetic import make_music_emotion
 
 __all__ = [
-    "QUADRANT_NAMES",
     "TARGET_NAMES",
     "DatasetError",
     "DatasetWarning",

@@ -15,10 +15,10 @@ from ._common import (
     require_columns,
 )
 
-__all__ = ["QUADRANT_NAMES", "load_4q"]
+__all__ = ["load_4q"]
 
-#: Class names of :func:`load_4q`'s target: quadrant ``k`` is ``QUADRANT_NAMES[k - 1]``.
-QUADRANT_NAMES = ["Q1", "Q2", "Q3", "Q4"]
+# Class names of the target: quadrant k is _LABELS[k - 1].
+_LABELS = ["Q1", "Q2", "Q3", "Q4"]
 
 _ANNOTATIONS = "panda_dataset_taffc_annotations.csv"
 _METADATA = "panda_dataset_taffc_metadata.csv"
@@ -158,8 +158,8 @@ def load_4q(root, *, min_tag_count=20, audio_ext=".mp3", on_error="raise", retur
 
         cv = StratifiedGroupKFold(5, shuffle=True, random_state=0)
         folds = list(cv.split(data.paths, data.target, data.groups))
-        scores = cross_validate(model, data.paths, data.target, groups=data.groups,
-                                cv=folds, scoring=["accuracy", "f1_macro"])
+        scores = cross_validate(model, data.paths, data.target, cv=folds,
+                                scoring=["accuracy", "f1_macro"])
 
     Passing the same ``folds`` to every model compares them on identical splits.
 
@@ -229,11 +229,11 @@ def load_4q(root, *, min_tag_count=20, audio_ext=".mp3", on_error="raise", retur
     for cid, rec in first_meta.items():
         if cid in drop:
             continue
-        path = root / QUADRANT_NAMES[rec["quadrant"] - 1] / f"{cid}{audio_ext}"
+        path = root / _LABELS[rec["quadrant"] - 1] / f"{cid}{audio_ext}"
         audio_paths[cid] = path
         if path.is_file():
             continue
-        elsewhere = [root / q / path.name for q in QUADRANT_NAMES
+        elsewhere = [root / q / path.name for q in _LABELS
                      if (root / q / path.name).is_file()]
         where = f"{rec['file']} line {rec['line']}"
         if elsewhere:
@@ -287,7 +287,7 @@ def load_4q(root, *, min_tag_count=20, audio_ext=".mp3", on_error="raise", retur
     return Bunch(
         paths=paths,
         target=target,
-        target_names=list(QUADRANT_NAMES),
+        target_names=list(_LABELS),
         valence_binary=valence_binary,
         arousal_binary=arousal_binary,
         tags=tags,
