@@ -254,7 +254,8 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
         Z : ndarray of float32, shape (n_samples, n_features_out_)
         """
         results = self._outputs(X)
-        out = np.full((len(results), self.n_features_out_), np.nan, dtype=np.float32)
+        n_out = _LAYER_SIZES[self.layer] * len(self.pooling.split("+"))  # current params
+        out = np.full((len(results), n_out), np.nan, dtype=np.float32)
         for i, r in enumerate(results):
             if r is not None:
                 out[i] = _pool(r[self.layer], self.pooling)
