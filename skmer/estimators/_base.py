@@ -25,10 +25,19 @@ import scipy.sparse as sp
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
-from skorch.callbacks import LRScheduler, ProgressBar
+from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
+from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import to_tensor
 
-from ..nn.adff import MIN_FRAMES, MIN_MELS
+from ..nn.adff import LSTM_SUMMARIES, MIN_FRAMES, MIN_MELS
+from ._training import (
+    LR_SCHEDULES,
+    OneCycleLambda,
+    mixup,
+    random_crop_stacked,
+    spec_augment,
+    windows_stacked,
+)
 
 __all__ = ["resolve_device"]
 
@@ -142,6 +151,14 @@ _NETWORK_PARAMS_DOC = """\
         ``iterator_train__num_workers``, ``warm_start``, ``optimizer__<name>``.
         Training batches are shuffled unless ``iterator_train__shuffle=False``.
 """
+
+
+#: Accepted values of the ADFF estimators' ``input_scaling``.
+INPUT_SCALINGS = (None, "band", "global")
+
+
+def _positive_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
 
 
 def _milestones_given(milestones):
@@ -456,6 +473,15 @@ class _ADFFMixin(_NetMixin):
         lr_milestones,
         lr_gamma,
         random_state,
+        lstm_summary="last",
+        input_scaling=None,
+        crop_frames=None,
+        crop_hop=None,
+        mixup_alpha=0.0,
+        spec_augment=0,
+        lr_schedule="multistep",
+        early_stopping=None,
+        validation_fraction=0.1,
     ):
         self.width = width
         self.lstm_hidden = lstm_hidden
@@ -470,6 +496,187 @@ class _ADFFMixin(_NetMixin):
         self.lr_milestones = lr_milestones
         self.lr_gamma = lr_gamma
         self.random_state = random_state
+        self.lstm_summary = lstm_summary
+        self.input_scaling = input_scaling
+        self.crop_frames = crop_frames
+        self.crop_hop = crop_hop
+        self.mixup_alpha = mixup_alpha
+        self.spec_augment = spec_augment
+        self.lr_schedule = lr_schedule
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+
+    # ------------------------------------------------------------------ recipe
+
+    @property
+    def _default_callbacks(self):
+        callbacks = [
+            (name, cb) for name, cb in super()._default_callbacks if name != "lr_scheduler"
+        ]
+        # Evaluated by get_params(deep=True) too: must not raise on bad values.
+        schedule = self.lr_schedule if isinstance(self.lr_schedule, str) else None
+        if schedule == "multistep" and _milestones_given(self.lr_milestones):
+            callbacks.append((
+                "lr_scheduler",
+                LRScheduler(policy=torch.optim.lr_scheduler.MultiStepLR,
+                            milestones=self.lr_milestones, gamma=self.lr_gamma),
+            ))
+        elif schedule in ("cosine", "onecycle") and isinstance(self.max_epochs, numbers.Integral):
+            factor = OneCycleLambda(self.max_epochs, warmup=0.3 if schedule == "onecycle" else 0.0)
+            callbacks.append((
+                "lr_scheduler",
+                LRScheduler(policy=torch.optim.lr_scheduler.LambdaLR, lr_lambda=factor),
+            ))
+        if _positive_int(self.early_stopping):
+            callbacks.append((
+                "early_stopping",
+                EarlyStopping(monitor="valid_loss", patience=int(self.early_stopping),
+                              load_best=True, sink=self._early_stopping_sink),
+            ))
+        return callbacks
+
+    def _early_stopping_sink(self, message):
+        if isinstance(self.verbose, numbers.Real) and self.verbose > 0:
+            print(message)
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        """Training and validation datasets (skorch API).
+
+        With ``early_stopping`` set and ``train_split=None``, a
+        ``validation_fraction`` hold-out (stratified for classifiers) is split
+        off for the early-stopping criterion.
+        """
+        if self.train_split is None and _positive_int(self.early_stopping):
+            split = ValidSplit(
+                cv=float(self.validation_fraction),
+                stratified=self._stratified_validation,
+                random_state=self._split_seed(),
+            )
+            dataset = self.get_dataset(X, y)
+            return split(dataset, y, **fit_params)
+        return super().get_split_datasets(X, y, **fit_params)
+
+    _stratified_validation = False
+
+    def _split_seed(self):
+        rs = self.random_state
+        if rs is None:
+            return None
+        if isinstance(rs, numbers.Integral):
+            return int(rs)
+        return int(check_random_state(rs).randint(np.iinfo(np.int32).max))
+
+    def _validate_recipe_params(self):
+        if not isinstance(self.lstm_summary, str) or self.lstm_summary not in LSTM_SUMMARIES:
+            raise ValueError(
+                f"lstm_summary must be one of {LSTM_SUMMARIES}, got {self.lstm_summary!r}"
+            )
+        if not (self.input_scaling is None or isinstance(self.input_scaling, str)) or (
+            self.input_scaling not in INPUT_SCALINGS
+        ):
+            raise ValueError(
+                f"input_scaling must be one of {INPUT_SCALINGS}, got {self.input_scaling!r}"
+            )
+        for name in ("crop_frames", "crop_hop", "early_stopping"):
+            value = getattr(self, name)
+            if value is not None and not _positive_int(value):
+                raise ValueError(f"{name} must be None or a positive integer, got {value!r}")
+        if self.crop_frames is not None and self.crop_frames < MIN_FRAMES:
+            raise ValueError(
+                f"crop_frames must be at least {MIN_FRAMES} frames, got {self.crop_frames!r}"
+            )
+        a = self.mixup_alpha
+        if isinstance(a, bool) or not isinstance(a, numbers.Real) or not a >= 0:
+            raise ValueError(f"mixup_alpha must be a number >= 0 (0: off), got {a!r}")
+        m = self.spec_augment
+        if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 0:
+            raise ValueError(f"spec_augment must be an integer >= 0 (0: off), got {m!r}")
+        if not isinstance(self.lr_schedule, str) or self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(
+                f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}"
+            )
+        f = self.validation_fraction
+        if isinstance(f, bool) or not isinstance(f, numbers.Real) or not 0 < f < 1:
+            raise ValueError(f"validation_fraction must be in (0, 1), got {f!r}")
+
+    def _validate_net_params(self):
+        super()._validate_net_params()
+        self._validate_recipe_params()
+
+    def _learn_input_scaling(self, X):
+        """Per-band (or global) mean and std of the training input, float32 (n_mels,)."""
+        axes = (0, 1, 2) if self.input_scaling == "band" else None
+        n_mels = X.shape[3]
+        mean = np.asarray(X.mean(axis=axes, dtype=np.float64), dtype=np.float64)
+        std = np.asarray(X.std(axis=axes, dtype=np.float64), dtype=np.float64)
+        mean = np.broadcast_to(mean, (n_mels,)).astype(np.float32)
+        std = np.broadcast_to(np.maximum(std, 1e-6), (n_mels,)).astype(np.float32)
+        return mean, std
+
+    def _validate_fit_data(self, X, y, reset, **kwargs):
+        X, y = super()._validate_fit_data(X, y, reset, **kwargs)
+        if reset:
+            self._pending_input_scaling = (
+                None if self.input_scaling is None else self._learn_input_scaling(X)
+            )
+        return X, y
+
+    def initialize_module(self):
+        """Build the network; set its input scaling from the training data of ``fit``."""
+        super().initialize_module()
+        stats = getattr(self, "_pending_input_scaling", None)
+        if stats is not None and getattr(self.module_, "input_norm", False):
+            with torch.no_grad():
+                self.module_.input_mean.copy_(torch.from_numpy(stats[0]))
+                self.module_.input_std.copy_(torch.from_numpy(stats[1]))
+        self._pending_input_scaling = None
+        return self
+
+    def train_step_single(self, batch, **fit_params):
+        """One training step (skorch API) with the recipe's crop, masking and mixup."""
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        device = resolve_device(self.device)
+        Xi = to_tensor(Xi, device=device)
+        yi = to_tensor(yi, device=device)
+        if self.crop_frames is not None:
+            Xi = random_crop_stacked(Xi, self.crop_frames)
+        Xi = spec_augment(Xi, int(self.spec_augment))
+        if self.mixup_alpha and self.mixup_alpha > 0 and Xi.shape[0] > 1:
+            Xi, perm, lam = mixup(Xi, self.mixup_alpha)
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self._mixup_loss(y_pred, yi, perm, lam, Xi)
+        else:
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _mixup_loss(self, y_pred, yi, perm, lam, Xi):
+        """Mixup loss; regressors mix the targets, classifiers the two losses."""
+        return (lam * self.get_loss(y_pred, yi, X=Xi, training=True)
+                + (1.0 - lam) * self.get_loss(y_pred, yi[perm], X=Xi, training=True))
+
+    def infer(self, x, **fit_params):
+        """Run the network (skorch API); in evaluation, aggregate over windows.
+
+        With ``crop_frames`` set and an input longer than one window, the
+        network sees every window of ``crop_frames`` frames (hop ``crop_hop``)
+        and the outputs are averaged (:meth:`_aggregate_windows`).
+        """
+        if self.crop_frames is None or self.module_.training or isinstance(x, Mapping):
+            return super().infer(x, **fit_params)
+        x = to_tensor(x, device=resolve_device(self.device))
+        hop = self.crop_hop if self.crop_hop is not None else max(1, self.crop_frames // 2)
+        windows, n_windows = windows_stacked(x, self.crop_frames, hop)
+        out = self.module_(windows, **fit_params)
+        if n_windows == 1:
+            return out
+        return self._aggregate_windows(out.reshape(n_windows, x.shape[0], *out.shape[1:]))
+
+    def _aggregate_windows(self, out):
+        """Mean of the window outputs, ``out`` of shape (n_windows, n, n_outputs)."""
+        return out.mean(dim=0)
 
     def _module_kwargs(self):
         try:
@@ -491,6 +698,9 @@ class _ADFFMixin(_NetMixin):
             "use_tflm": self.use_tflm,
             "precision": self.precision,
             "channels_last": self.channels_last,
+            "lstm_summary": self.lstm_summary,
+            "n_mels": int(self.input_shape_[2]),
+            "input_norm": self.input_scaling is not None,
         }
 
     def _validate_X(self, X, reset):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
@@ -113,7 +114,16 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
         use_tflm=True,
         precision="fp32",
         channels_last=False,
+        lstm_summary="last",
         *,
+        input_scaling=None,
+        crop_frames=None,
+        crop_hop=None,
+        mixup_alpha=0.0,
+        spec_augment=0,
+        lr_schedule="multistep",
+        early_stopping=None,
+        validation_fraction=0.1,
         lr=1e-5,
         weight_decay=1e-5,
         max_epochs=200,
@@ -122,6 +132,7 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
         lr_gamma=0.5,
         optimizer=torch.optim.Adam,
         criterion=torch.nn.MSELoss,
+        target_scaling=False,
         train_split=None,
         random_state=None,
         device="cpu",
@@ -155,7 +166,17 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
             lr_milestones=lr_milestones,
             lr_gamma=lr_gamma,
             random_state=random_state,
+            lstm_summary=lstm_summary,
+            input_scaling=input_scaling,
+            crop_frames=crop_frames,
+            crop_hop=crop_hop,
+            mixup_alpha=mixup_alpha,
+            spec_augment=spec_augment,
+            lr_schedule=lr_schedule,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
         )
+        self.target_scaling = target_scaling
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -183,17 +204,29 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
         )
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be of shape (n,) or (n, n_outputs); got shape {y.shape}")
+        y_ndim = y.ndim
         check_consistent_length(np.empty((n_samples, 0)), y)
         n_outputs = 1 if y.ndim == 1 else y.shape[1]
+        y = y.reshape(n_samples, n_outputs)
         if reset:
+            if not isinstance(self.target_scaling, (bool, np.bool_)):
+                raise ValueError(
+                    f"target_scaling must be True or False, got {self.target_scaling!r}"
+                )
             self.n_outputs_ = n_outputs
-            self.y_ndim_ = y.ndim
+            self.y_ndim_ = 1 if y_ndim == 1 else 2
+            if self.target_scaling:
+                self.target_mean_ = y.mean(axis=0).astype(np.float64)
+                self.target_scale_ = np.maximum(y.std(axis=0), 1e-6).astype(np.float64)
+            else:
+                self.target_mean_ = np.zeros(n_outputs)
+                self.target_scale_ = np.ones(n_outputs)
         elif n_outputs != self.n_outputs_:
             raise ValueError(
                 f"y has {n_outputs} outputs but {type(self).__name__} was fitted with "
                 f"{self.n_outputs_}"
             )
-        return y.reshape(n_samples, n_outputs)
+        return ((y - self.target_mean_) / self.target_scale_).astype(np.float32)
 
     def partial_fit(self, X, y, classes=None, **fit_params):
         """Train for ``max_epochs`` more epochs without re-creating the network.
@@ -231,6 +264,7 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
             Same dimensionality as the ``y`` given to ``fit``.
         """
         y_pred = self._forward_output(X).astype(np.float64)
+        y_pred = y_pred * getattr(self, "target_scale_", 1.0) + getattr(self, "target_mean_", 0.0)
         if self.y_ndim_ == 1:
             return y_pred.reshape(-1)
         return y_pred
@@ -313,7 +347,16 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
         use_tflm=True,
         precision="fp32",
         channels_last=False,
+        lstm_summary="last",
         *,
+        input_scaling=None,
+        crop_frames=None,
+        crop_hop=None,
+        mixup_alpha=0.0,
+        spec_augment=0,
+        lr_schedule="multistep",
+        early_stopping=None,
+        validation_fraction=0.1,
         lr=1e-5,
         weight_decay=1e-5,
         max_epochs=200,
@@ -322,6 +365,7 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
         lr_gamma=0.5,
         optimizer=torch.optim.Adam,
         criterion=torch.nn.CrossEntropyLoss,
+        class_weight=None,
         train_split=None,
         classes=None,
         random_state=None,
@@ -357,7 +401,17 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
             lr_milestones=lr_milestones,
             lr_gamma=lr_gamma,
             random_state=random_state,
+            lstm_summary=lstm_summary,
+            input_scaling=input_scaling,
+            crop_frames=crop_frames,
+            crop_hop=crop_hop,
+            mixup_alpha=mixup_alpha,
+            spec_augment=spec_augment,
+            lr_schedule=lr_schedule,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
         )
+        self.class_weight = class_weight
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -374,8 +428,27 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
             callbacks.append((name, cb))
         return callbacks
 
+    _stratified_validation = True
+
     def _n_module_outputs(self):
         return self.n_outputs_
+
+    def _aggregate_windows(self, out):
+        """Log of the mean window probabilities, ``out`` logits (n_windows, n, n_classes).
+
+        The softmax applied by :meth:`predict_proba` then returns the mean of
+        the windows' class probabilities, and the cross-entropy of the
+        validation split is the clip-level one.
+        """
+        return torch.log(torch.softmax(out.float(), dim=-1).mean(dim=0).clamp_min(1e-12))
+
+    def get_params_for(self, prefix):
+        """Component parameters (skorch API); the criterion gets ``class_weight_``."""
+        params = super().get_params_for(prefix)
+        weights = getattr(self, "class_weight_", None)
+        if prefix == "criterion" and weights is not None and "weight" not in params:
+            params["weight"] = torch.as_tensor(weights, dtype=torch.float32)
+        return params
 
     def check_data(self, X, y):
         """No-op: ``fit`` has validated and label-encoded the data already."""
@@ -417,6 +490,28 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
         if reset:
             self.classes_inferred_ = labels
             self.n_outputs_ = len(labels)
+            if self.class_weight is None:
+                self.class_weight_ = None
+            elif isinstance(self.class_weight, str) and self.class_weight == "balanced":
+                present = np.unique(y_enc)
+                weights = np.ones(len(labels))
+                weights[present] = compute_class_weight("balanced", classes=present, y=y_enc)
+                self.class_weight_ = weights
+            elif isinstance(self.class_weight, dict):
+                unknown = set(self.class_weight) - set(labels.tolist())
+                if unknown:
+                    raise ValueError(
+                        f"class_weight has labels {sorted(unknown, key=str)!r} that are not "
+                        f"among the classes {labels.tolist()!r}"
+                    )
+                self.class_weight_ = np.array(
+                    [float(self.class_weight.get(label, 1.0)) for label in labels.tolist()]
+                )
+            else:
+                raise ValueError(
+                    "class_weight must be None, 'balanced' or a dict {label: weight}, got "
+                    f"{self.class_weight!r}"
+                )
         return y_enc
 
     def partial_fit(self, X, y, classes=None, **fit_params):

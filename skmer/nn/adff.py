@@ -33,6 +33,7 @@ from torch import nn
 __all__ = [
     "ADFFNet",
     "MIN_FRAMES",
+    "LSTM_SUMMARIES",
     "MIN_MELS",
     "PRECISIONS",
     "SELayer",
@@ -51,6 +52,8 @@ MIN_FRAMES = 2 ** len(VGG16_CONVS)
 MIN_MELS = 2 ** len(VGG16_CONVS)
 #: Accepted values of ``precision``.
 PRECISIONS = ("fp32", "bf16")
+#: Accepted values of ``lstm_summary``.
+LSTM_SUMMARIES = ("last", "mean")
 
 
 def vgg16_channels(width):
@@ -219,9 +222,13 @@ class TFLMLevel(nn.Module):
     full width, 4-64x larger input projections) and makes the network accept
     any number of mel bands >= 32.
 
-    **Summary.** ``E_N`` is the concatenation of the last layer's final forward
-    hidden state (after the last time step) and final backward hidden state
-    (after the first time step), ``2 * hidden`` features.
+    **Summary.** With ``summary='last'``, ``E_N`` is the concatenation of the
+    last layer's final forward hidden state (after the last time step) and
+    final backward hidden state (after the first time step), ``2 * hidden``
+    features. With ``summary='mean'`` it is the mean over time of the last
+    layer's outputs (both directions): every time step then receives gradient
+    directly, which trains faster on small data than the final states of
+    sequences of 60-500 steps.
 
     Parameters
     ----------
@@ -234,10 +241,15 @@ class TFLMLevel(nn.Module):
         "w/o SE" ablation).
     se_reduction : int, default=16
         SE reduction ratio.
+    summary : {'last', 'mean'}, default='last'
+        How the BiLSTM output sequence becomes ``E_N`` (see above).
     """
 
-    def __init__(self, channels, hidden, use_se=True, se_reduction=16):
+    def __init__(self, channels, hidden, use_se=True, se_reduction=16, summary="last"):
         super().__init__()
+        if summary not in LSTM_SUMMARIES:
+            raise ValueError(f"summary must be one of {LSTM_SUMMARIES}, got {summary!r}")
+        self.summary = summary
         self.se = SELayer(channels, se_reduction) if use_se else None
         self.lstm = nn.LSTM(
             input_size=channels,
@@ -289,7 +301,9 @@ class TFLMLevel(nn.Module):
         # The LSTM runs in float32 even under bf16 autocast: it is a small
         # share of the FLOPs and its recurrence is sensitive to rounding.
         with _autocast_off(seq.device.type):
-            _, (h_n, _) = self.lstm(seq)
+            out, (h_n, _) = self.lstm(seq)
+        if self.summary == "mean":
+            return out.mean(dim=1)
         # h_n: (num_layers * 2, N, hidden); the last two rows are the top
         # layer's forward and backward final states.
         return torch.cat([h_n[-2], h_n[-1]], dim=1)
@@ -338,6 +352,16 @@ class ADFFNet(nn.Module):
     channels_last : bool, default=False
         Keep convolution weights and activations in channels-last
         (NHWC) memory format, usually faster on CPU, especially with bf16.
+    lstm_summary : {'last', 'mean'}, default='last'
+        How each level's BiLSTM output becomes ``E_N``: final states
+        (``'last'``) or mean over time (``'mean'``), see :class:`TFLMLevel`.
+    n_mels : int or None, default=None
+        Number of mel bands of the input. Required with ``input_norm=True``.
+    input_norm : bool, default=False
+        Standardise the input per mel band, ``(x - input_mean) / input_std``,
+        before the first convolution. ``input_mean`` and ``input_std`` are
+        buffers of shape ``(n_mels,)`` (saved with the weights), initialised
+        to 0 and 1; the estimators set them from the training data at ``fit``.
 
     Attributes
     ----------
@@ -371,6 +395,9 @@ class ADFFNet(nn.Module):
         use_tflm=True,
         precision="fp32",
         channels_last=False,
+        lstm_summary="last",
+        n_mels=None,
+        input_norm=False,
     ):
         super().__init__()
         _check_positive_int(seg_num, "seg_num")
@@ -387,16 +414,27 @@ class ADFFNet(nn.Module):
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+        if lstm_summary not in LSTM_SUMMARIES:
+            raise ValueError(
+                f"lstm_summary must be one of {LSTM_SUMMARIES}, got {lstm_summary!r}"
+            )
+        if input_norm:
+            _check_positive_int(n_mels, "n_mels (required by input_norm=True)")
 
         self.seg_num = int(seg_num)
         self.n_outputs = int(n_outputs)
         self.precision = precision
         self.channels_last = bool(channels_last)
+        self.input_norm = bool(input_norm)
+        if self.input_norm:
+            self.register_buffer("input_mean", torch.zeros(int(n_mels)))
+            self.register_buffer("input_std", torch.ones(int(n_mels)))
 
         self.sflm = SFLM(self.seg_num, width)
         if use_tflm:
             self.tflm = nn.ModuleList(
-                TFLMLevel(c, int(lstm_hidden), use_se=use_se, se_reduction=int(se_reduction))
+                TFLMLevel(c, int(lstm_hidden), use_se=use_se, se_reduction=int(se_reduction),
+                          summary=lstm_summary)
                 for c in self.sflm.channels
             )
             self.fusion_features = sum(t.out_features for t in self.tflm)
@@ -443,6 +481,13 @@ class ADFFNet(nn.Module):
         """
         check_input_shape(x.shape, self.seg_num)
         x = x.float()
+        if self.input_norm:
+            if x.shape[3] != self.input_mean.shape[0]:
+                raise ValueError(
+                    f"ADFF was built for {self.input_mean.shape[0]} mel bands (input_norm) but "
+                    f"got {x.shape[3]} in input of shape {tuple(x.shape)}"
+                )
+            x = (x - self.input_mean) / self.input_std
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         with self._autocast(x.device.type):
