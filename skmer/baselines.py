@@ -48,10 +48,12 @@ from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
+    "CLASSIFIERS",
     "CPU_PRESET",
     "PerTargetRegressor",
     "baseline_pipelines",
     "make_adff_pipeline",
+    "make_classifier_baseline",
     "make_mean_baseline",
     "make_rf_baseline",
     "make_svr_baseline",
@@ -245,6 +247,58 @@ def make_rf_baseline(features="audio", *, duration=20.0, sr=None, memory=None, n
     forest = RandomForestRegressor(n_estimators=n_estimators, min_samples_leaf=min_samples_leaf,
                                    random_state=random_state, n_jobs=n_jobs)
     return Pipeline([*steps, ("scale", StandardScaler()), ("model", forest)])
+
+
+#: Classifiers of :func:`make_classifier_baseline`.
+CLASSIFIERS = ("svc", "logreg", "rf")
+
+
+def make_classifier_baseline(model="svc", features="audio", *, duration=20.0, sr=None,
+                             memory=None, n_jobs=None, n_mels=128, C=1.0, n_estimators=300,
+                             class_weight=None, random_state=None):
+    """Classification baseline: features -> StandardScaler -> SVC, logistic regression or RF.
+
+    For emotion categories (e.g. the four V-A quadrants of
+    :func:`~skmer.datasets.load_4q`, or binary valence / arousal), next to
+    :class:`~skmer.estimators.ADFFClassifier`.
+
+    Parameters
+    ----------
+    model : {'svc', 'logreg', 'rf'}, default='svc'
+        :class:`~sklearn.svm.SVC` (RBF kernel, ``probability=False``),
+        :class:`~sklearn.linear_model.LogisticRegression` (L2, ``max_iter=2000``)
+        or :class:`~sklearn.ensemble.RandomForestClassifier`.
+    features, duration, sr, memory, n_jobs, n_mels
+        As in :func:`make_svr_baseline`.
+    C : float, default=1.0
+        Inverse regularisation strength of the SVC and the logistic regression.
+    n_estimators : int, default=300
+        Trees of the random forest.
+    class_weight : None, 'balanced' or dict, default=None
+        Passed to the classifier.
+    random_state : int or None
+        Seed of the forest (the SVC and logistic regression are deterministic).
+
+    Returns
+    -------
+    Pipeline
+        Steps ``features`` (or ``mel``, ``stats``), ``scale``, ``model``.
+    """
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import SVC
+
+    if model not in CLASSIFIERS:
+        raise ValueError(f"model must be one of {CLASSIFIERS}, got {model!r}")
+    steps = _feature_steps(features, duration, sr, memory, n_jobs, n_mels)
+    if model == "svc":
+        clf = SVC(C=C, class_weight=class_weight)
+    elif model == "logreg":
+        clf = LogisticRegression(C=C, max_iter=2000, class_weight=class_weight)
+    else:
+        clf = RandomForestClassifier(n_estimators=n_estimators, class_weight=class_weight,
+                                     random_state=random_state, n_jobs=n_jobs)
+    return Pipeline([*steps, ("scale", StandardScaler()), ("model", clf)])
 
 
 def make_mean_baseline():
