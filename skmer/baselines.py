@@ -30,7 +30,14 @@ Two feature sets are available for SVR and the forest:
   descriptors (MFCC, chroma, spectral shape, tempo ... mean and std);
 * ``features='spectrogram'``: :class:`~skmer.features.LogMelTransformer`
   followed by :class:`~skmer.features.SpectrogramStats` -- summary statistics
-  per Mel band of the same log-Mel input ADFF sees.
+  per Mel band of the same log-Mel input ADFF sees;
+* ``features='musicnn'``: :class:`~skmer.pretrained.MusicnnEmbedding`, the
+  pretrained MSD musicnn network's penultimate layer, mean and std over 3 s
+  patches (400 values; needs ``pip install --no-deps musicnn``). It reads the
+  whole input window (``duration`` does not apply).
+
+:func:`make_musicnn_baseline` puts ridge, SVR, logistic regression or SVC on
+any musicnn embedding.
 
 Pass a ``memory`` folder to cache decoded audio across folds and models.
 """
@@ -55,11 +62,13 @@ __all__ = [
     "make_adff_pipeline",
     "make_classifier_baseline",
     "make_mean_baseline",
+    "make_musicnn_baseline",
     "make_rf_baseline",
     "make_svr_baseline",
 ]
 
 _FEATURES = ("audio", "spectrogram")
+_ALL_FEATURES = (*_FEATURES, "musicnn")  # musicnn needs the optional musicnn package
 
 #: ADFF settings that train in seconds per epoch on a laptop CPU (measured on
 #: 2 cores: ~2-3 s per epoch for 80 clips of 10 s at seg_num 8, fp32).
@@ -169,8 +178,8 @@ class PerTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
 
 
 def _check_features(features):
-    if features not in _FEATURES:
-        raise ValueError(f"features must be one of {_FEATURES}, got {features!r}")
+    if features not in _ALL_FEATURES:
+        raise ValueError(f"features must be one of {_ALL_FEATURES}, got {features!r}")
 
 
 def _feature_steps(features, duration, sr, memory, n_jobs, n_mels):
@@ -181,6 +190,10 @@ def _feature_steps(features, duration, sr, memory, n_jobs, n_mels):
     if features == "audio":
         return [("features", AudioFeatures(sr=22050 if sr is None else sr, duration=duration,
                                            memory=memory, n_jobs=n_jobs))]
+    if features == "musicnn":
+        from .pretrained.embedding import MusicnnEmbedding
+
+        return [("features", MusicnnEmbedding(memory=memory, n_jobs=n_jobs))]
     return [
         ("mel", LogMelTransformer(sr=44100 if sr is None else sr, n_mels=n_mels,
                                   duration=duration, memory=memory, n_jobs=n_jobs)),
@@ -194,10 +207,11 @@ def make_svr_baseline(features="audio", *, duration=20.0, sr=None, memory=None, 
 
     Parameters
     ----------
-    features : {'audio', 'spectrogram'}, default='audio'
+    features : {'audio', 'spectrogram', 'musicnn'}, default='audio'
         ``'audio'``: :class:`~skmer.features.AudioFeatures` (149 descriptors);
         ``'spectrogram'``: :class:`~skmer.features.LogMelTransformer` +
-        :class:`~skmer.features.SpectrogramStats`.
+        :class:`~skmer.features.SpectrogramStats`; ``'musicnn'``:
+        :class:`~skmer.pretrained.MusicnnEmbedding` (pretrained, 400 values).
     duration : float or None, default=20.0
         Seconds of audio per input (cropped or zero-padded), as for ADFF.
     sr : int or None, default=None
@@ -315,14 +329,70 @@ def make_mean_baseline():
     return Pipeline([("model", DummyRegressor(strategy="mean"))])
 
 
+def make_musicnn_baseline(estimator="ridge", *, model="MSD_musicnn", layer="penultimate",
+                          pooling="mean+std", memory=None, n_jobs=None, device="cpu", C=1.0,
+                          alpha=1.0):
+    """A linear or kernel model on pretrained musicnn embeddings.
+
+    Parameters
+    ----------
+    estimator : {'ridge', 'svr', 'logistic', 'svc'}, default='ridge'
+        Regression (:class:`~sklearn.linear_model.Ridge`, multi-output; one
+        RBF :class:`~sklearn.svm.SVR` per target) or classification
+        (:class:`~sklearn.linear_model.LogisticRegression`, RBF
+        :class:`~sklearn.svm.SVC`, e.g. for 4Q quadrants).
+    model, layer, pooling : str
+        :class:`~skmer.pretrained.MusicnnEmbedding` parameters.
+    memory : str, path or joblib.Memory, optional
+        Cache of the network outputs per file (any layer or pooling reuses it).
+    n_jobs : int or None
+        Parallel extraction.
+    device : str, default='cpu'
+        Torch device of the network.
+    C : float, default=1.0
+        Inverse regularisation of ``'svr'``, ``'logistic'`` and ``'svc'``.
+    alpha : float, default=1.0
+        Ridge penalty (``'ridge'``).
+
+    Returns
+    -------
+    Pipeline
+        Steps ``features``, ``scale``, ``model``; input paths or ClipSpecs.
+
+    Examples
+    --------
+    >>> from skmer.baselines import make_musicnn_baseline
+    >>> clf = make_musicnn_baseline("svc", memory="cache")  # doctest: +SKIP
+    >>> clf.fit(paths, quadrants)  # doctest: +SKIP
+    """
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.svm import SVC
+
+    from .pretrained.embedding import MusicnnEmbedding
+
+    heads = {
+        "ridge": lambda: Ridge(alpha=alpha),
+        "svr": lambda: PerTargetRegressor(SVR(C=C)),
+        "logistic": lambda: LogisticRegression(C=C, max_iter=2000),
+        "svc": lambda: SVC(C=C),
+    }
+    if estimator not in heads:
+        raise ValueError(f"estimator must be one of {list(heads)}, got {estimator!r}")
+    features = MusicnnEmbedding(model=model, layer=layer, pooling=pooling, memory=memory,
+                                n_jobs=n_jobs, device=device)
+    return Pipeline([("features", features), ("scale", StandardScaler()),
+                     ("model", heads[estimator]())])
+
+
 def baseline_pipelines(features=_FEATURES, *, duration=20.0, sr=None, memory=None, n_jobs=None,
                        n_mels=128, random_state=None, include_mean=True):
     """All baselines in a dict, ready for a comparison loop.
 
     Parameters
     ----------
-    features : str or sequence of {'audio', 'spectrogram'}, default=both
-        Feature sets to build SVR and random-forest baselines on.
+    features : str or sequence of {'audio', 'spectrogram', 'musicnn'}, default=both
+        Feature sets to build SVR and random-forest baselines on (default:
+        ``'audio'`` and ``'spectrogram'``; ``'musicnn'`` needs the musicnn package).
     duration, sr, memory, n_jobs, n_mels
         As in :func:`make_svr_baseline`.
     random_state : int or None
@@ -334,12 +404,14 @@ def baseline_pipelines(features=_FEATURES, *, duration=20.0, sr=None, memory=Non
     -------
     dict of str -> Pipeline
         Keys ``'SVR (audio features)'``, ``'RF (audio features)'``,
-        ``'SVR (spectrogram stats)'``, ``'RF (spectrogram stats)'``, ``'Mean'``
+        ``'SVR (spectrogram stats)'``, ``'RF (spectrogram stats)'``,
+        ``'SVR (musicnn embeddings)'``, ``'RF (musicnn embeddings)'``, ``'Mean'``
         (those selected).
     """
     if isinstance(features, str):
         features = (features,)
-    label = {"audio": "audio features", "spectrogram": "spectrogram stats"}
+    label = {"audio": "audio features", "spectrogram": "spectrogram stats",
+             "musicnn": "musicnn embeddings"}
     common = dict(duration=duration, sr=sr, memory=memory, n_jobs=n_jobs, n_mels=n_mels)
     models = {}
     for f in features:
