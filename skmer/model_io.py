@@ -7,18 +7,31 @@ A ``.skmer`` file is a zip archive with two members:
     as a class name from a fixed allow-list, its parameters (JSON values; a
     class-valued parameter such as ``optimizer=torch.optim.Adam`` is stored by
     name and must be on the allow-list too) and its fitted attributes; plus
-    free-form ``info`` (target names, ...) and the SHA-256 of the weights.
+    free-form ``info`` (target names, ...) and a SHA-256 checksum of the
+    description and the weights together.
 ``weights.pt``
     The networks' ``state_dict`` tensors, read back with
     ``torch.load(..., weights_only=True)``.
 
-Feature caches (``memory=``) are machine-local and are not saved: a loaded
-model has ``memory=None``; set it again with ``set_params`` if wanted.
+Feature caches (``memory=``) and parallelism (``n_jobs=``) are machine-local
+and are not taken from the file: a loaded model has ``memory=None`` and
+``n_jobs=None``; set them again with ``set_params`` if wanted.
 
-Loading never unpickles objects and never imports a name that is not on the
-allow-list, so a model file someone sent you cannot run code. Plain
-``pickle``/``joblib.dump`` of a fitted pipeline also works, but only load such
-files from sources you trust.
+Threat model
+------------
+Loading never unpickles objects, never imports a name that is not on the
+allow-list, and sets only the parameters each class lists in
+:data:`ALLOWED_PARAMS`, to plain values (numbers, strings, booleans, ``None``
+and tuples/lists of these) of the expected kind; fitted attributes must be
+plain public learned attributes (``name_``) holding plain values or arrays.
+Anything else is refused with :class:`ModelFileError`. So a model file from a
+stranger cannot run code, read or write files (no cache folder, no paths) or
+re-class objects; the worst it can do is make predictions wrong or slow
+(e.g. a huge network that exhausts memory). The checksum detects accidental
+corruption and edits by someone who did not recompute it; it does not prove
+who wrote the file, so a malicious author can still ship a model that
+predicts nonsense. Plain ``pickle``/``joblib.dump`` of a fitted pipeline also
+works, but only load such files from sources you trust: unpickling runs code.
 """
 
 from __future__ import annotations
@@ -28,6 +41,7 @@ import importlib
 import io
 import json
 import numbers
+import re
 import warnings
 import zipfile
 from pathlib import Path
@@ -38,7 +52,8 @@ from ._version import __version__
 
 __all__ = ["ModelFileError", "load_model", "save_model", "FORMAT_VERSION"]
 
-FORMAT_VERSION = 1
+#: Version of the file layout. 2: the checksum covers the description too.
+FORMAT_VERSION = 2
 
 #: Classes a model file may name (steps and class-valued parameters).
 ALLOWED_CLASSES = frozenset({
@@ -72,6 +87,148 @@ ALLOWED_CLASSES = frozenset({
 _SKORCH_RUNTIME = {"history_", "module_", "criterion_", "optimizer_", "callbacks_",
                    "initialized_", "virtual_params_", "prefixes_", "cuda_dependent_attributes_",
                    "init_context_", "_modules", "_criteria", "_optimizers"}
+
+
+# --------------------------------------------------------------------------- parameter allow-list
+# Each kind is a predicate on a decoded JSON value; a parameter takes any of its kinds.
+
+
+def _none(v):
+    return v is None
+
+
+def _bool(v):
+    return isinstance(v, bool)
+
+
+def _int(v):
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def _real(v):
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def _str(v):
+    return isinstance(v, str)
+
+
+def _seq(*item_kinds):
+    def check(v):
+        return isinstance(v, tuple | list) and all(any(k(x) for k in item_kinds) for x in v)
+    check.__name__ = "sequence of " + " or ".join(k.__name__.strip("_") for k in item_kinds)
+    return check
+
+
+def _literal(*values):
+    def check(v):
+        return isinstance(v, str | bool) and v in values
+    check.__name__ = " or ".join(repr(v) for v in values)
+    return check
+
+
+def _classes(*names):
+    def check(v):
+        return isinstance(v, type) and _qualname(v) in names
+    check.__name__ = "class " + " or ".join(names)
+    return check
+
+
+def _str_to_real(v):
+    return isinstance(v, dict) and all(isinstance(k, str) and _real(x) for k, x in v.items())
+
+
+_str_to_real.__name__ = "dict of str to number"
+
+_OPTIMIZERS = _classes("torch.optim.adam.Adam", "torch.optim.adamw.AdamW", "torch.optim.sgd.SGD")
+_LOSSES = _classes("torch.nn.modules.loss.MSELoss", "torch.nn.modules.loss.L1Loss",
+                   "torch.nn.modules.loss.CrossEntropyLoss",
+                   "torch.nn.modules.loss.BCEWithLogitsLoss", "torch.nn.modules.loss.NLLLoss",
+                   "skmer.nn.damff.CCCLoss")
+_INTS = _seq(_int)
+_STRS = _seq(_str)
+
+
+def _net_params(module, **specific):
+    """Parameters of a skmer skorch estimator: skorch's, the recipe's, and `specific`."""
+    return {
+        "module": (_classes(module),),
+        "criterion": (_LOSSES,),
+        "optimizer": (_OPTIMIZERS,),
+        "lr": (_real,),
+        "max_epochs": (_int,),
+        "batch_size": (_int,),
+        "iterator_train": (_classes("torch.utils.data.dataloader.DataLoader"),),
+        "iterator_valid": (_classes("torch.utils.data.dataloader.DataLoader"),),
+        "dataset": (_classes("skorch.dataset.Dataset"),),
+        "train_split": (_none,),
+        "callbacks": (_none,),
+        "predict_nonlinearity": (_none, _literal("auto")),
+        "warm_start": (_bool,),
+        "verbose": (_int, _bool),
+        "device": (_none, _str),  # replaced by load_model's device
+        "compile": (_bool,),
+        "use_caching": (_bool, _literal("auto")),
+        "torch_load_kwargs": (_none,),
+        "weight_decay": (_none, _real),
+        "lr_milestones": (_none, _INTS),
+        "lr_gamma": (_real,),
+        "random_state": (_none, _int),
+        **specific,
+    }
+
+
+_AUDIO_PARAMS = {
+    "crop": (_str,), "duration": (_none, _real), "min_duration": (_none, _real),
+    "memory": (_none,), "n_jobs": (_none, _int), "on_error": (_str,),
+    "random_state": (_none, _int), "sr": (_none, _int), "verbose": (_int, _bool),
+}
+
+_ADFF = dict(width=(_real,), lstm_hidden=(_int,), fc_sizes=(_INTS,), dropout=(_real,),
+             se_reduction=(_int,), use_se=(_bool,), use_tflm=(_bool,), precision=(_str,),
+             channels_last=(_bool,),
+             # training recipe
+             lstm_summary=(_str,), input_scaling=(_none, _str), crop_frames=(_none, _int),
+             crop_hop=(_none, _int), mixup_alpha=(_real,), spec_augment=(_int,),
+             lr_schedule=(_str,), early_stopping=(_none, _int), validation_fraction=(_real,))
+
+#: Per step class: the parameters a model file may set and the kinds of value
+#: each accepts. Anything else in a file is refused. (Forced on load, whatever
+#: the file says: ``memory=None``, ``n_jobs=None`` and the ``device`` given to
+#: :func:`load_model`.)
+ALLOWED_PARAMS = {
+    "skmer.features.logmel.LogMelTransformer": {
+        **_AUDIO_PARAMS, "fmax": (_none, _real), "fmin": (_real,), "hop": (_real,),
+        "n_mels": (_int,), "top_db": (_none, _real), "window": (_real,),
+    },
+    "skmer.features.descriptors.AudioFeatures": {**_AUDIO_PARAMS, "n_mfcc": (_int,)},
+    "skmer.features.segments.SegmentStacker": {"seg_num": (_int,)},
+    "skmer.features.stats.SpectrogramStats": {"stats": (_STRS,)},
+    "skmer.features.windows.SlidingWindows": {
+        "frame_hop": (_real,), "hop": (_real,), "n_steps": (_none, _int), "pad": (_str,),
+        "start": (_none, _real), "window": (_real,),
+    },
+    "skmer.estimators.adff.ADFFRegressor": _net_params("skmer.nn.adff.ADFFNet", **_ADFF,
+                                                       target_scaling=(_bool,)),
+    "skmer.estimators.adff.ADFFClassifier": _net_params(
+        "skmer.nn.adff.ADFFNet", **_ADFF, classes=(_none, _seq(_str, _int, _real, _bool)),
+        class_weight=(_none, _literal("balanced"), _str_to_real)),
+    "skmer.estimators.damff.DAMFFRegressor": _net_params(
+        "skmer.nn.damff.DAMFFNet", width=(_real,), filters=(_STRS,), reduction=(_int,),
+        use_fusion=(_bool,), use_channel_attention=(_bool,), use_spatial_attention=(_bool,),
+        lstm_hidden=(_int,), lstm_layers=(_int,), dropout=(_real,)),
+    "skmer.estimators.tagger.CNNTagger": {
+        **_net_params("skmer.nn.tagger.TaggerCNN", width=(_real,), n_blocks=(_int,),
+                      dropout=(_real,), threshold=(_real,), tag_names=(_none, _seq(_str, _int)),
+                      class_weight=(_none, _literal("balanced"), _str_to_real)),
+        "criterion": (_none, _LOSSES),
+    },
+}
+
+#: Parameters whose value in a file is ignored: machine-local, never from a stranger.
+_FORCED_PARAMS = {"memory": None, "n_jobs": None}
+
+_FITTED_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*_")
 
 
 class ModelFileError(ValueError):
@@ -127,20 +284,77 @@ def _resolve_class(name, where):
         raise ModelFileError(f"{where}: {name} is not available in this installation") from exc
 
 
-def _decode(value, where):
+def _decode(value, where, allow_classes=True):
+    """JSON value -> Python value; refuses anything but the tagged forms :func:`_encode` writes."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
     if isinstance(value, list):
-        return [_decode(v, where) for v in value]
-    if isinstance(value, dict):
-        if "__tuple__" in value:
-            return tuple(_decode(v, where) for v in value["__tuple__"])
-        if "__dict__" in value:
-            return {k: _decode(v, where) for k, v in value["__dict__"].items()}
-        if "__array__" in value:
-            return np.asarray(value["__array__"], dtype=np.dtype(value["dtype"]))
-        if "__class__" in value:
-            return _resolve_class(value["__class__"], where)
-        raise ModelFileError(f"{where}: unknown encoded value {value!r:.80}")
-    return value
+        return [_decode(v, f"{where}[{i}]", allow_classes) for i, v in enumerate(value)]
+    if not isinstance(value, dict):
+        raise ModelFileError(f"{where}: unexpected value {value!r:.80}")
+    keys = set(value)
+    if keys == {"__tuple__"} and isinstance(value["__tuple__"], list):
+        return tuple(_decode(v, f"{where}[{i}]", allow_classes)
+                     for i, v in enumerate(value["__tuple__"]))
+    if keys == {"__dict__"} and isinstance(value["__dict__"], dict):
+        return {k: _decode(v, f"{where}[{k!r}]", allow_classes)
+                for k, v in value["__dict__"].items()}
+    if keys == {"__array__", "dtype"}:
+        return _decode_array(value, where)
+    if keys == {"__class__"} and allow_classes:
+        return _resolve_class(value["__class__"], where)
+    raise ModelFileError(f"{where}: unknown encoded value {value!r:.80}")
+
+
+def _decode_array(value, where):
+    try:
+        dtype = np.dtype(value["dtype"])
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{where}: invalid array dtype {value['dtype']!r:.40} "
+                             f"({exc})") from None
+    if dtype.kind not in "biufU":
+        raise ModelFileError(f"{where}: array dtype {dtype.str!r} is not allowed (expected a "
+                             "boolean, integer, float or string dtype)")
+
+    def plain(v):
+        if isinstance(v, list):
+            return all(plain(x) for x in v)
+        return v is None or isinstance(v, bool | int | float | str)
+
+    if not plain(value["__array__"]):
+        raise ModelFileError(f"{where}: array values must be nested lists of numbers or strings")
+    try:
+        return np.asarray(value["__array__"], dtype=dtype)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ModelFileError(f"{where}: invalid array ({exc})") from None
+
+
+def _check_params(cls_name, params, where):
+    """Refuse parameters that are not on the class's allow-list or have the wrong kind."""
+    allowed = ALLOWED_PARAMS.get(cls_name)
+    if allowed is None:
+        raise ModelFileError(f"{where}: {cls_name} cannot be a step of a model file")
+    for key, value in params.items():
+        if key not in allowed:
+            raise ModelFileError(
+                f"{where}.params: {key!r} is not a parameter a model file may set for "
+                f"{cls_name.rpartition('.')[2]} (allowed: {', '.join(sorted(allowed))})"
+            )
+        kinds = allowed[key]
+        if not any(kind(value) for kind in kinds):
+            expected = " or ".join(k.__name__.strip("_") for k in kinds)
+            raise ModelFileError(f"{where}.params.{key} = {value!r:.80} is not allowed "
+                                 f"(expected {expected})")
+
+
+def _digest(document, blob):
+    """SHA-256 of the description (canonical JSON, without the checksum itself) and weights."""
+    body = {k: v for k, v in document.items() if k != "sha256"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    digest = hashlib.sha256(text.encode("ascii"))
+    digest.update(b"\0")
+    digest.update(blob)
+    return digest.hexdigest()
 
 
 def _is_net(estimator):
@@ -161,18 +375,22 @@ def _fitted_attributes(estimator):
 
 def _describe_step(name, estimator):
     cls_name = _qualname(type(estimator))
-    if cls_name not in ALLOWED_CLASSES:
+    if cls_name not in ALLOWED_CLASSES or cls_name not in ALLOWED_PARAMS:
         raise ModelFileError(
             f"step {name!r} is a {cls_name}, which safe model files do not support; "
             "save with joblib.dump instead (trusted sources only)"
         )
     params = estimator.get_params(deep=False)
-    if "memory" in params:
-        params["memory"] = None  # a cache folder is machine-local; not part of the model
+    for key, value in _FORCED_PARAMS.items():
+        if key in params:  # a cache folder and parallelism are machine-local
+            params[key] = value
+    encoded = {k: _encode(v, f"{name}.{k}") for k, v in params.items()}
+    # Refuse now what load_model would refuse (the allow-list is ALLOWED_PARAMS).
+    _check_params(cls_name, params, f"step {name!r}")
     return {
         "name": name,
         "class": cls_name,
-        "params": {k: _encode(v, f"{name}.{k}") for k, v in params.items()},
+        "params": encoded,
         "fitted": {k: _encode(v, f"{name}.{k}")
                    for k, v in _fitted_attributes(estimator).items()},
         "has_weights": _is_net(estimator),
@@ -236,8 +454,8 @@ def save_model(model, path, **info):
         "pipeline": isinstance(model, Pipeline),
         "steps": description,
         "info": _encode(info, "info"),
-        "weights_sha256": hashlib.sha256(blob).hexdigest(),
     }
+    document["sha256"] = _digest(document, blob)
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -262,32 +480,45 @@ def _pipeline_facts(steps):
 
 def _read_archive(path):
     path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{path} is a directory, not a model file (expected a .skmer file "
+                             "written by `skmer train` or skmer.model_io.save_model)")
     if not path.is_file():
         raise ModelFileError(f"model file not found: {path}")
     try:
         with zipfile.ZipFile(path) as archive:
             document = json.loads(archive.read("model.json"))
             blob = archive.read("weights.pt")
-    except (zipfile.BadZipFile, KeyError, EOFError, json.JSONDecodeError, OSError) as exc:
+    except Exception as exc:  # zipfile/zlib/json raise many types for damaged bytes
         raise ModelFileError(f"{path} is not a readable skmer model file (truncated or "
-                             f"corrupt: {exc})") from None
+                             f"corrupt: {type(exc).__name__}: {exc})") from None
     if not isinstance(document, dict) or document.get("format") != "skmer-model":
         raise ModelFileError(f"{path} is not a skmer model file")
     version = document.get("format_version")
+    written_by = document.get("skmer_version", "?")
     if version != FORMAT_VERSION:
         raise ModelFileError(
-            f"{path} was written by skmer {document.get('skmer_version', '?')} in model format "
-            f"{version}; this skmer {__version__} reads format {FORMAT_VERSION} only. Load it "
-            f"with a skmer version that writes format {version}, or retrain."
+            f"{path} was written by skmer {written_by!s:.40} in model format {version!s:.20}; "
+            f"this skmer {__version__} reads format {FORMAT_VERSION} only. Load it with a "
+            f"skmer version that writes format {version!s:.20}, or retrain."
         )
-    if hashlib.sha256(blob).hexdigest() != document.get("weights_sha256"):
-        raise ModelFileError(f"{path}: the weights do not match the model description "
-                             "(tampered or corrupt file)")
+    if document.get("sha256") != _digest(document, blob):
+        raise ModelFileError(f"{path}: the checksum does not match the file's contents (corrupt, "
+                             "or edited without updating the checksum); refusing to load")
+    if written_by != __version__:
+        warnings.warn(f"{path} was written by skmer {written_by!s:.40}, this is skmer "
+                      f"{__version__}; the file format is the same, but predictions may differ.",
+                      UserWarning, stacklevel=3)
     return document, blob
 
 
 def load_model(path, device="auto", with_info=False):
     """Read a model file written by :func:`save_model`.
+
+    Only the classes of :data:`ALLOWED_CLASSES` and the parameters of
+    :data:`ALLOWED_PARAMS` are accepted, with plain values; see the module's
+    threat model. ``memory`` and ``n_jobs`` are set to ``None`` whatever the
+    file says.
 
     Parameters
     ----------
@@ -311,8 +542,14 @@ def load_model(path, device="auto", with_info=False):
     Raises
     ------
     ModelFileError
-        Missing, truncated or tampered file, incompatible format version, or a
-        class that is not on the allow-list.
+        Missing, truncated, corrupt or edited file (checksum mismatch),
+        incompatible format version, a class that is not on the allow-list, or
+        a parameter or fitted attribute that is not allowed.
+
+    Warns
+    -----
+    UserWarning
+        The file was written by another skmer version (same file format).
     """
     import torch
     from sklearn.pipeline import Pipeline
@@ -322,41 +559,91 @@ def load_model(path, device="auto", with_info=False):
         weights = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for bad archives
         raise ModelFileError(f"{path}: cannot read the weights ({exc})") from None
+    if not isinstance(weights, dict):
+        raise ModelFileError(f"{path}: the weights are not a dict of step name -> state_dict")
 
-    steps = []
-    for step in document.get("steps", []):
-        name = step.get("name", "?")
-        cls = _resolve_class(step.get("class"), f"step {name!r}")
-        params = {k: _decode(v, f"{name}.{k}") for k, v in step.get("params", {}).items()}
-        if "device" in params and _is_net_class(cls):
-            params["device"] = device
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            estimator = cls(**params)
-        fitted = {k: _decode(v, f"{name}.{k}") for k, v in step.get("fitted", {}).items()}
-        for key, value in fitted.items():
-            setattr(estimator, key, value)
-        if step.get("has_weights"):
-            if name not in weights:
-                raise ModelFileError(f"{path}: no weights for step {name!r}")
-            estimator.initialize()
-            try:
-                estimator.module_.load_state_dict(weights[name])
-            except RuntimeError as exc:
-                raise ModelFileError(f"{path}: weights of step {name!r} do not fit its network "
-                                     f"({exc})") from None
-            for key, value in fitted.items():
-                setattr(estimator, key, value)
-        steps.append((name, estimator))
-    if not steps:
-        raise ModelFileError(f"{path} holds no model steps")
-    model = Pipeline(steps) if document.get("pipeline") else steps[0][1]
+    raw_steps = document.get("steps")
+    if not isinstance(raw_steps, list) or not raw_steps:
+        raise ModelFileError(f"{path}: 'steps' must be a non-empty list of step descriptions, "
+                             f"got {raw_steps!r:.80}")
+    pipeline = document.get("pipeline")
+    if not isinstance(pipeline, bool) or (not pipeline and len(raw_steps) != 1):
+        raise ModelFileError(f"{path}: 'pipeline' must be true, or false with exactly one step; "
+                             f"got {pipeline!r:.20} with {len(raw_steps)} step(s)")
+    steps = [_load_step(path, i, step, weights, device) for i, step in enumerate(raw_steps)]
+    try:
+        model = Pipeline(steps) if pipeline else steps[0][1]
+        if pipeline:
+            model._validate_steps()  # unique names without '__'
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: the steps do not form a pipeline ({exc})") from None
     if with_info:
-        info = _decode(document.get("info", {}), "info")
+        info = _decode(document.get("info", {}), "info", allow_classes=False)
         info = dict(info) if isinstance(info, dict) else {}
         info["skmer_version"] = document.get("skmer_version")
         return model, info
     return model
+
+
+def _load_step(path, index, step, weights, device):
+    """Rebuild one ``(name, estimator)`` from its description, refusing anything unexpected."""
+    if not isinstance(step, dict):
+        raise ModelFileError(f"{path}: steps[{index}] must be an object, got {step!r:.80}")
+    name = step.get("name")
+    if not isinstance(name, str) or not name:
+        raise ModelFileError(f"{path}: steps[{index}].name must be a non-empty string, "
+                             f"got {name!r:.80}")
+    where = f"step {name!r}"
+    cls_name = step.get("class")
+    cls = _resolve_class(cls_name, where)
+    for field in ("params", "fitted"):
+        if not isinstance(step.get(field, {}), dict):
+            raise ModelFileError(f"{path}: {where}.{field} must be an object, "
+                                 f"got {step[field]!r:.80}")
+    params = {k: _decode(v, f"{where}.params.{k}") for k, v in step.get("params", {}).items()}
+    _check_params(cls_name, params, where)
+    for key, value in _FORCED_PARAMS.items():
+        if key in ALLOWED_PARAMS[cls_name]:
+            params[key] = value
+    is_net = _is_net_class(cls)
+    if is_net:
+        params["device"] = device
+    fitted = {}
+    for key, value in step.get("fitted", {}).items():
+        if (not _FITTED_NAME.fullmatch(key) or key in _SKORCH_RUNTIME
+                or hasattr(cls, key)):
+            raise ModelFileError(f"{path}: {where}.fitted: {key!r:.80} is not a learned "
+                                 "attribute a model file may set (expected a public name "
+                                 "ending in '_')")
+        fitted[key] = _decode(value, f"{where}.fitted.{key}", allow_classes=False)
+    has_weights = step.get("has_weights")
+    if has_weights is not is_net:
+        raise ModelFileError(f"{path}: {where}.has_weights must be {str(is_net).lower()} for "
+                             f"{cls_name.rpartition('.')[2]}, got {has_weights!r:.20}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            estimator = cls(**params)
+        for key, value in fitted.items():
+            setattr(estimator, key, value)
+        if is_net:
+            if name not in weights:
+                raise ModelFileError(f"{path}: no weights for {where}")
+            estimator.initialize()
+            try:
+                estimator.module_.load_state_dict(weights[name])
+            except Exception as exc:
+                raise ModelFileError(f"{path}: weights of {where} do not fit its network "
+                                     f"({exc})") from None
+            for key, value in fitted.items():
+                setattr(estimator, key, value)
+    except ModelFileError:
+        raise
+    except Exception as exc:  # e.g. a hyper-parameter the network refuses
+        raise ModelFileError(f"{path}: {where} ({cls_name.rpartition('.')[2]}) cannot be "
+                             f"rebuilt from its description ({type(exc).__name__}: "
+                             f"{exc})") from None
+    return name, estimator
 
 
 def _is_net_class(cls):
