@@ -90,6 +90,17 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
         count)``. A dict maps tag names (positive-example weight) or class
         labels (class weight) to weights, 1 for those it omits. Ignored when
         ``criterion`` is given.
+    pretrained : {'MSD_musicnn', 'MTT_musicnn', 'MSD_vgg', 'MTT_vgg'} or None, default=None
+        Start from a pretrained musicnn network (weights from the
+        ``musicnn`` package: ``pip install --no-deps musicnn``) whose tag
+        output layer is replaced by one for ``y``, and fine-tune it
+        (:class:`skmer.pretrained._tagger.PretrainedMusicnnTagger`; its
+        batch-norm statistics stay frozen). ``X`` must then be musicnn's
+        log-mel, shape ``(n, 1, n_frames, 96)``: build the pipeline with
+        :class:`skmer.pretrained.MusicnnMel` instead of ``LogMelTransformer``
+        (``n_frames=187`` for the VGG models). `width` and `n_blocks` are
+        ignored; `dropout` applies before the new output layer. Use a small
+        ``lr`` (e.g. ``1e-4``).
 """
         + TRAINING_PARAMS_DOC.format(lr="1e-3", max_epochs=30, batch_size=16, batch_unit="clips")
         + """    criterion : torch loss class or None, default=None
@@ -178,6 +189,7 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
         device="cpu",
         verbose=1,
         module=TaggerCNN,
+        pretrained=None,
         **kwargs,
     ):
         super().__init__(
@@ -202,6 +214,7 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
         self.lr_milestones = lr_milestones
         self.lr_gamma = lr_gamma
         self.random_state = random_state
+        self.pretrained = pretrained
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -227,6 +240,32 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
             "n_blocks": self.n_blocks,
             "dropout": self.dropout,
         }
+
+    def initialize_module(self):
+        """Build the network (skorch API); with `pretrained`, the pretrained musicnn network."""
+        if getattr(self, "pretrained", None) is None:
+            return super().initialize_module()
+        from ..pretrained._musicnn import MUSICNN_MODELS, N_FRAMES, N_MELS
+        from ..pretrained._tagger import PretrainedMusicnnTagger
+
+        if self.pretrained not in MUSICNN_MODELS:
+            raise ValueError(
+                f"pretrained must be None or one of {list(MUSICNN_MODELS)}, got "
+                f"{self.pretrained!r}"
+            )
+        kwargs = self._module_kwargs()
+        channels, n_frames, n_mels = self.input_shape_
+        if channels != 1 or n_mels != N_MELS or ("vgg" in self.pretrained and n_frames != N_FRAMES):
+            raise ValueError(
+                f"pretrained={self.pretrained!r} needs musicnn log-mels of shape (n, 1, "
+                f"{N_FRAMES if 'vgg' in self.pretrained else 'n_frames'}, {N_MELS}) from "
+                f"skmer.pretrained.MusicnnMel; got X of shape (n, {channels}, {n_frames}, "
+                f"{n_mels})"
+            )
+        kwargs = {"model": self.pretrained, "n_outputs": kwargs["n_outputs"],
+                  "dropout": self.dropout, **self.get_params_for("module")}
+        self.module_ = self.initialized_instance(PretrainedMusicnnTagger, kwargs)
+        return self
 
     def initialize_criterion(self):
         """Build the loss (skorch API): BCE with logits for tags, cross-entropy for classes."""
