@@ -87,7 +87,7 @@ def test_api_reference_lists_every_public_name():
     entries = _api_entries()
     expected = ["skmer.audio", "skmer.features", "skmer.estimators", "skmer.nn",
                 "skmer.datasets", "skmer.metrics", "skmer.baselines", "skmer.plotting",
-                "skmer.model_io", "skmer.parallel", "skmer.exceptions"]
+                "skmer.model_io", "skmer.parallel", "skmer.exceptions", "skmer.pretrained"]
     assert sorted(entries) == sorted(expected)
     for module_name, listed in entries.items():
         public = set(importlib.import_module(module_name).__all__)

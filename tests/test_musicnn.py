@@ -242,3 +242,13 @@ def test_embedding_memory_and_errors(tmp_path, pmemo_mp3s, data_home):
     with pytest.warns(UserWarning, match="missing.mp3"):
         Z3 = emb.transform(bad)
     assert np.isnan(Z3[2]).all() and np.isfinite(Z3[:2]).all()
+
+
+@needs_musicnn
+def test_musicnn_tags(pmemo_mp3s, data_home):
+    from skmer.pretrained import musicnn_tags
+
+    tags = musicnn_tags((pmemo_mp3s[0], 0.0, 6.0), top=3, data_home=data_home)
+    assert len(tags) == 3 and all(isinstance(t, str) for t, _ in tags)
+    probs = [p for _, p in tags]
+    assert probs == sorted(probs, reverse=True) and 0 <= probs[-1] <= probs[0] <= 1

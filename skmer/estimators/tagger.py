@@ -94,7 +94,7 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
         Start from a pretrained musicnn network (weights from the
         ``musicnn`` package: ``pip install --no-deps musicnn``) whose tag
         output layer is replaced by one for ``y``, and fine-tune it
-        (:class:`skmer.pretrained._tagger.PretrainedMusicnnTagger`; its
+        (``skmer.pretrained._tagger.PretrainedMusicnnTagger``; its
         batch-norm statistics stay frozen). ``X`` must then be musicnn's
         log-mel, shape ``(n, 1, n_frames, 96)``: build the pipeline with
         :class:`skmer.pretrained.MusicnnMel` instead of ``LogMelTransformer``

@@ -29,7 +29,7 @@ from ._musicnn import (
     musicnn_patches,
 )
 
-__all__ = ["MusicnnEmbedding", "MUSICNN_LAYERS", "POOLINGS"]
+__all__ = ["MUSICNN_LAYERS", "POOLINGS", "MusicnnEmbedding", "musicnn_tags"]
 
 # per-patch outputs (one vector per 3 s patch) of each architecture
 MUSICNN_LAYERS = {
@@ -295,3 +295,34 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def musicnn_tags(path, model="MSD_musicnn", top=5, data_home=None, device="cpu"):
+    """musicnn's own top tags for an audio file (mean tag probability over its 3 s patches).
+
+    Parameters
+    ----------
+    path : str or os.PathLike or ClipSpec
+        Audio file (or window of one).
+    model : {'MSD_musicnn', 'MTT_musicnn', 'MSD_vgg', 'MTT_vgg'}, default='MSD_musicnn'
+    top : int, default=5
+        How many tags to return.
+    data_home, device
+        As :class:`MusicnnEmbedding`.
+
+    Returns
+    -------
+    tags : list of (str, float)
+        ``(tag, probability)``, most likely first.
+
+    Examples
+    --------
+    >>> from skmer.pretrained import musicnn_tags
+    >>> musicnn_tags("song.mp3", top=3)  # doctest: +SKIP
+    [('rock', 0.61), ('alternative', 0.33), ('indie', 0.28)]
+    """
+    emb = MusicnnEmbedding(model=model, layer="taggram", pooling="mean", data_home=data_home,
+                           device=device)
+    probs = emb.fit_transform([path])[0]
+    order = np.argsort(-probs, kind="stable")[: int(top)]
+    return [(emb.labels_[i], float(probs[i])) for i in order]
