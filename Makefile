@@ -16,6 +16,8 @@ $(STAMP): setup.py pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e ".[test,dask,docs]"
+	@# musicnn only for its pretrained weights (skmer.pretrained); --no-deps: it pins TF 1 / old numpy
+	$(PY) -m pip install --quiet --no-deps musicnn
 	@echo "Compiling librosa's numba functions once (cached on disk) ..."
 	$(PY) -c "from skmer.features.descriptors import import_librosa; import_librosa()"
 	touch $(STAMP)

@@ -1,7 +1,8 @@
 """Installation script for skmer.
 
 Install PyTorch first (``pip install torch==2.13.0`` gives the CPU build here),
-then ``pip install -e .[test]``.
+then ``pip install -e .[test]``; ``pip install --no-deps musicnn`` adds the pretrained
+musicnn weights (skmer.pretrained; never without --no-deps: it pins TensorFlow 1).
 """
 
 import re
