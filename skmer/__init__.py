@@ -16,6 +16,7 @@ _LAZY = {
     "AudioLoadError": "skmer.audio",
     "ClipSpec": "skmer.audio",
     "FeatureExtractionError": "skmer.exceptions",
+    "TrainingDivergedError": "skmer.exceptions",
     "LogMelTransformer": "skmer.features",
     "SegmentStacker": "skmer.features",
     "SpectrogramStats": "skmer.features",

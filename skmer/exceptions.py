@@ -1,6 +1,6 @@
 """Exceptions shared across skmer."""
 
-__all__ = ["FeatureExtractionError"]
+__all__ = ["FeatureExtractionError", "TrainingDivergedError"]
 
 
 class FeatureExtractionError(ValueError):
@@ -25,3 +25,13 @@ class FeatureExtractionError(ValueError):
 
     def __reduce__(self):
         return type(self), (self.failures,)
+
+
+class TrainingDivergedError(FloatingPointError):
+    """Training of a network diverged: its loss became NaN or infinite.
+
+    Raised by skmer's skorch estimators at the batch where it happens, instead
+    of finishing the epochs and returning a model that predicts NaN. The
+    message names the epoch and the learning rate; lowering ``lr`` usually
+    helps.
+    """

@@ -29,6 +29,7 @@ from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import to_tensor
 
+from ..exceptions import TrainingDivergedError
 from ..nn.adff import LSTM_SUMMARIES, MIN_FRAMES, MIN_MELS
 from ._training import (
     LR_SCHEDULES,
@@ -214,6 +215,30 @@ class _NetMixin:
         # skorch moves PrintLog to the end anyway; keep the others in order.
         return callbacks + extra
 
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        """Stop training on a non-finite loss (skorch hook, run after each batch).
+
+        Raises
+        ------
+        TrainingDivergedError
+            The loss of the batch is NaN or infinite: training diverged.
+        """
+        super().on_batch_end(net, batch=batch, training=training, **kwargs)
+        loss = kwargs.get("loss")
+        if loss is None:
+            return
+        value = float(loss.detach().float().mean()) if isinstance(loss, torch.Tensor) else loss
+        if not np.isfinite(value):
+            epoch = len(self.history)
+            batch_index = len(self.history[-1]["batches"]) if epoch else 0
+            phase = "training" if training else "validation"
+            raise TrainingDivergedError(
+                f"{type(self).__name__}: training diverged, the {phase} loss is {value} at "
+                f"epoch {epoch} (batch {batch_index}); no usable model was trained. The "
+                f"learning rate lr={self.lr!r} is probably too high: try a lower one "
+                f"(e.g. lr={self.lr / 10:g}), and check X and y for extreme values."
+            )
+
     def get_params_for(self, prefix):
         """Collect init parameters for a component (skorch API).
 
@@ -332,6 +357,13 @@ class _NetMixin:
 
     def _validate_net_params(self):
         """Check the generic training parameters (the network checks its own)."""
+        for name in ("max_epochs", "batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        lr = self.lr
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 <= lr < np.inf:
+            raise ValueError(f"lr must be a finite number >= 0 (the learning rate), got {lr!r}")
         milestones = self.lr_milestones
         if milestones is not None:
             if (
