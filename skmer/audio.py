@@ -6,7 +6,11 @@ format, resampling and error rule lives here.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import tempfile
+import threading
 from pathlib import Path
 from typing import NamedTuple
 
@@ -51,6 +55,59 @@ class ClipSpec(NamedTuple):
     path: str
     offset: float = 0.0
     duration: float | None = None
+
+
+_STDERR_LOCK = threading.Lock()
+_stderr_state = {"depth": 0, "saved": None, "capture": None}
+# Lines libmpg123 (inside libsndfile) writes to the C stderr about bad MP3 data;
+# the AudioLoadError already says what is wrong.
+_DECODER_NOISE = (b"Note: ", b"[src/libmpg123/")
+
+
+@contextlib.contextmanager
+def _quiet_decoder():
+    """Keep the MP3 decoder's notes off the process's stderr while decoding.
+
+    libmpg123 writes ``Note: Illegal Audio-MPEG-Header ...`` straight to file
+    descriptor 2, which Python cannot intercept, so fd 2 is pointed at a
+    temporary file while any thread decodes; when the last one finishes, fd 2
+    is restored and whatever was written meanwhile, except the decoder's
+    notes, is written to it (output of other threads is delayed, not lost).
+    """
+    state = _stderr_state
+    with _STDERR_LOCK:
+        if state["depth"] == 0:
+            try:
+                if sys.stderr is not None:
+                    sys.stderr.flush()
+                capture = tempfile.TemporaryFile()
+                saved = os.dup(2)
+                os.dup2(capture.fileno(), 2)
+                state["saved"], state["capture"] = saved, capture
+            except (OSError, ValueError, AttributeError):
+                state["saved"] = state["capture"] = None  # no fd 2: nothing to redirect
+        state["depth"] += 1
+    try:
+        yield
+    finally:
+        with _STDERR_LOCK:
+            state["depth"] -= 1
+            if state["depth"] == 0 and state["saved"] is not None:
+                saved, capture = state["saved"], state["capture"]
+                state["saved"] = state["capture"] = None
+                try:
+                    if sys.stderr is not None:
+                        sys.stderr.flush()
+                except (OSError, ValueError):
+                    pass
+                os.dup2(saved, 2)
+                os.close(saved)
+                capture.seek(0)
+                kept = b"".join(line for line in capture.read().splitlines(keepends=True)
+                                if not line.startswith(_DECODER_NOISE))
+                capture.close()
+                if kept:
+                    os.write(2, kept)
 
 
 def _open(path):
@@ -102,7 +159,7 @@ def audio_duration(path):
         Length in seconds.
     """
     _check_path(path)
-    with _open(path) as f:
+    with _quiet_decoder(), _open(path) as f:
         return f.frames / f.samplerate
 
 
@@ -160,7 +217,7 @@ def load_audio(path, sr=44100, mono=True, offset=0.0, duration=None):
 
     import soundfile as sf
 
-    with _open(path) as f:
+    with _quiet_decoder(), _open(path) as f:
         native_sr = f.samplerate
         start = int(round(offset * native_sr))
         if f.frames > 0 and start >= f.frames:

@@ -1,6 +1,30 @@
 """Exceptions shared across skmer."""
 
-__all__ = ["FeatureExtractionError", "TrainingDivergedError"]
+from typing import NamedTuple
+
+__all__ = ["FailedInput", "FeatureExtractionError", "TrainingDivergedError"]
+
+
+class FailedInput(NamedTuple):
+    """One input of a batch that could not be turned into features.
+
+    Attributes
+    ----------
+    index : int or None
+        Position of the input in the batch (``X[index]``).
+    path : str or None
+        The audio file, or ``None`` for a waveform row.
+    reason : str
+        What went wrong.
+    description : str
+        How messages name the input, e.g. ``'song.mp3 [10s+20s]'`` for a
+        window of a file.
+    """
+
+    index: int | None
+    path: str | None
+    reason: str
+    description: str
 
 
 class FeatureExtractionError(ValueError):
@@ -10,21 +34,35 @@ class FeatureExtractionError(ValueError):
     inputs that succeeded are kept in the transformer's cache (when one is
     set), so a rerun after fixing the failing files recomputes only those.
 
+    Parameters
+    ----------
+    failures : list of FailedInput or (str, str)
+        The failing inputs; a ``(description, reason)`` pair has no index or
+        path.
+
     Attributes
     ----------
     failures : list of (str, str)
         ``(input description, reason)`` for each failing input, in input order.
+    records : list of FailedInput
+        The same failures as structured data: position in the batch, path,
+        reason and description. Use these (not the descriptions, which may
+        hold any characters a file name can) to find the failing inputs.
     """
 
     def __init__(self, failures):
-        self.failures = [(str(name), str(reason)) for name, reason in failures]
+        self.records = [
+            f if isinstance(f, FailedInput) else FailedInput(None, None, str(f[1]), str(f[0]))
+            for f in failures
+        ]
+        self.failures = [(r.description, r.reason) for r in self.records]
         lines = "\n".join(f"  - {name}: {reason}" for name, reason in self.failures)
         super().__init__(
             f"{len(self.failures)} input(s) could not be processed:\n{lines}"
         )
 
     def __reduce__(self):
-        return type(self), (self.failures,)
+        return type(self), (self.records,)
 
 
 class TrainingDivergedError(FloatingPointError):

@@ -19,7 +19,9 @@ __all__ = [
 #: Column order of every target array in :mod:`skmer.datasets`.
 TARGET_NAMES = ["valence", "arousal"]
 
-_ON_ERROR = ("raise", "skip")
+#: ``on_error`` of the loaders, as of the audio transformers; ``'warn'`` is a synonym of
+#: ``'skip'`` (warn with every problem and drop the affected clips).
+_ON_ERROR = ("raise", "skip", "warn")
 
 
 class DatasetError(ValueError):

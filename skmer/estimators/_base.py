@@ -171,6 +171,19 @@ def _milestones_given(milestones):
         return True  # invalid; reported by _validate_net_params
 
 
+def _failed_rows(X):
+    """Boolean mask of the rows of a float array that are entirely NaN, or None if none are."""
+    if isinstance(X, torch.Tensor):
+        X = X.detach().cpu().numpy()
+    if not isinstance(X, np.ndarray) or X.dtype.kind != "f" or X.ndim < 2 or not len(X):
+        return None
+    nan = np.isnan(X)
+    if not nan.any():
+        return None
+    failed = nan.reshape(len(X), -1).all(axis=1)
+    return failed if failed.any() else None
+
+
 class _NetMixin:
     """Generic behaviour of skmer's skorch estimators (ADFF, DAMFF, CNN tagger).
 
@@ -475,9 +488,22 @@ class _NetMixin:
             super().partial_fit(X, y, **fit_params)
         return self
 
-    def _forward_output(self, X):
-        """Validated module output on ``X`` as a numpy array (n, n_module_outputs)."""
+    def _forward_output(self, X, failed_rows_nan=False):
+        """Validated module output on ``X`` as a numpy array (n, n_module_outputs).
+
+        With `failed_rows_nan`, rows of ``X`` that are entirely NaN (inputs a
+        front end with ``on_error='skip'`` could not read) give NaN output rows
+        instead of an error; the other rows are predicted as usual.
+        """
         self._check_fitted()
+        if failed_rows_nan:
+            failed = _failed_rows(X)
+            if failed is not None:
+                X = np.array(X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else X)
+                X[failed] = 0.0  # placeholder input; its output is replaced below
+                out = np.array(self._forward_output(X), dtype=np.float64)
+                out[failed] = np.nan
+                return out
         X = self._validate_X(X, reset=False)
         # NeuralNet.predict_proba: forward in eval mode + predict_nonlinearity.
         return super().predict_proba(X)

@@ -261,9 +261,11 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
         Returns
         -------
         y_pred : ndarray of shape (n_clips,) or (n_clips, n_outputs), float64
-            Same dimensionality as the ``y`` given to ``fit``.
+            Same dimensionality as the ``y`` given to ``fit``. A clip whose
+            ``X`` is entirely NaN (a file the front end could not read, under
+            ``on_error='skip'``) gets NaN; the others are predicted as usual.
         """
-        y_pred = self._forward_output(X).astype(np.float64)
+        y_pred = self._forward_output(X, failed_rows_nan=True).astype(np.float64)
         y_pred = y_pred * getattr(self, "target_scale_", 1.0) + getattr(self, "target_mean_", 0.0)
         if self.y_ndim_ == 1:
             return y_pred.reshape(-1)
@@ -544,9 +546,11 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
         Returns
         -------
         proba : ndarray of shape (n_clips, n_classes), float64
-            Softmax of the network's logits; columns follow ``classes_``.
+            Softmax of the network's logits; columns follow ``classes_``. A
+            clip whose ``X`` is entirely NaN (a file the front end could not
+            read, under ``on_error='skip'``) gets a NaN row.
         """
-        proba = self._forward_output(X).astype(np.float64)
+        proba = self._forward_output(X, failed_rows_nan=True).astype(np.float64)
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X):
@@ -560,6 +564,20 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
         -------
         y_pred : ndarray of shape (n_clips,)
             Labels from ``classes_``.
+
+        Raises
+        ------
+        ValueError
+            Some clips' ``X`` is entirely NaN (files the front end could not
+            read): a label cannot be missing; use :meth:`predict_proba`, which
+            gives NaN rows for them, or drop those clips.
         """
-        index = self.predict_proba(X).argmax(axis=1)  # checks fitted-ness first
-        return self.classes_[index]
+        proba = self.predict_proba(X)  # checks fitted-ness first
+        failed = np.flatnonzero(np.isnan(proba).any(axis=1))
+        if failed.size:
+            raise ValueError(
+                f"X rows {failed[:10].tolist()} are entirely NaN (inputs the front end could not "
+                "read): they have no class label. predict_proba gives NaN rows for them; or "
+                "drop those clips."
+            )
+        return self.classes_[proba.argmax(axis=1)]

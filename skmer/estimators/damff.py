@@ -398,9 +398,11 @@ class DAMFFRegressor(_NetMixin, NeuralNetRegressor):
         -------
         y_pred : ndarray of shape (n_clips, n_steps, n_dims) or (n_clips, n_steps), float64
             Same dimensionality as the ``y`` given to ``fit``; ``n_steps``
-            from ``X``.
+            from ``X``. A clip whose ``X`` is entirely NaN (a file the front
+            end could not read, under ``on_error='skip'``) gets a NaN curve;
+            the others are predicted as usual.
         """
-        out = self._forward_output(X).astype(np.float64)  # (n, n_steps, n_outputs)
+        out = self._forward_output(X, failed_rows_nan=True).astype(np.float64)
         if self.y_ndim_ == 2:
             return out[..., 0]
         return out

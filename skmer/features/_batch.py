@@ -19,10 +19,37 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import ClipSpec
-from ..exceptions import FeatureExtractionError
+from ..exceptions import FailedInput, FeatureExtractionError
 
 CROP_MODES = ("start", "center", "random")
-ON_ERROR_MODES = ("raise", "warn")
+#: ``on_error`` of the transformers, as of the dataset loaders: ``'raise'`` or
+#: ``'skip'`` (warn, listing every failure, and keep going); ``'warn'`` is a
+#: synonym of ``'skip'``.
+ON_ERROR_MODES = ("raise", "skip", "warn")
+
+# Frames in these packages are not "the user's call" a warning should point at.
+_INTERNAL_PACKAGES = ("skmer", "sklearn", "skorch", "joblib", "imblearn")
+
+
+def external_stacklevel():
+    """``stacklevel`` that makes a warning point at the first frame outside skmer and sklearn.
+
+    Call it as ``warnings.warn(msg, stacklevel=external_stacklevel())``: the
+    warning then names the user's line (e.g. ``pipeline.predict(...)``)
+    rather than a line inside scikit-learn's pipeline code.
+    """
+    prefixes = []
+    for name in _INTERNAL_PACKAGES:
+        module = sys.modules.get(name)
+        if module is not None and getattr(module, "__file__", None):
+            prefixes.append(os.path.dirname(module.__file__) + os.sep)
+    prefixes = tuple(prefixes)
+    frame = sys._getframe(1)  # the function that calls warnings.warn: stacklevel 1
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(prefixes):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def as_sources(X, *, sr):
@@ -317,15 +344,16 @@ def run_batch(func, sources, args=(), *, n_jobs=None, verbose=0, on_error="raise
         that worker instead of fanning out onto the cluster again.
     verbose : int
         ``> 0`` shows a tqdm progress bar.
-    on_error : {'raise', 'warn'}
+    on_error : {'raise', 'skip'}
         After every source has been attempted, ``'raise'`` raises one
-        :class:`FeatureExtractionError` listing every failure; ``'warn'``
-        warns with the same list and returns ``None`` for the failures.
+        :class:`FeatureExtractionError` listing every failure; ``'skip'``
+        (synonym ``'warn'``) warns with the same list and returns ``None`` for
+        the failures.
 
     Returns
     -------
     results : list
-        One result per source (``None`` for failures under ``'warn'``).
+        One result per source (``None`` for failures under ``'skip'``).
     """
     import joblib
     from threadpoolctl import threadpool_limits
@@ -355,12 +383,19 @@ def run_batch(func, sources, args=(), *, n_jobs=None, verbose=0, on_error="raise
             results.append(value)
         else:
             results.append(None)
-            failures.append((describe(sources[i], i), value))
+            path = sources[i].path if isinstance(sources[i], ClipSpec) else None
+            failures.append(FailedInput(i, path, value, describe(sources[i], i)))
     if failures:
         error = FeatureExtractionError(failures)
         if on_error == "raise":
             raise error
         import warnings
 
-        warnings.warn(f"{error} Their rows are filled with NaN.", stacklevel=3)
+        lines = "\n".join(f"  - {name}: {reason}" for name, reason in error.failures)
+        warnings.warn(
+            f"{len(failures)} of {len(sources)} input(s) could not be processed; their output "
+            f"rows are filled with NaN:\n{lines}",
+            UserWarning,
+            stacklevel=external_stacklevel(),
+        )
     return results

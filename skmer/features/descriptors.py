@@ -292,8 +292,8 @@ class AudioFeatures(TransformerMixin, BaseEstimator):
         Parallel workers through joblib, as in :class:`LogMelTransformer`.
     verbose : int, default=0
         ``> 0`` shows a progress bar.
-    on_error : {'raise', 'warn'}, default='raise'
-        As in :class:`LogMelTransformer`.
+    on_error : {'raise', 'skip'}, default='raise'
+        As in :class:`LogMelTransformer` (``'warn'`` is a synonym of ``'skip'``).
 
     Attributes
     ----------

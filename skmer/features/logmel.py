@@ -133,11 +133,14 @@ class LogMelTransformer(SpectrogramOutputMixin, TransformerMixin, BaseEstimator)
         computed one after the other on that worker.
     verbose : int, default=0
         ``> 0`` shows a progress bar.
-    on_error : {'raise', 'warn'}, default='raise'
+    on_error : {'raise', 'skip'}, default='raise'
         Every input is attempted; then ``'raise'`` raises one
         :class:`~skmer.exceptions.FeatureExtractionError` listing every failing
-        input and its reason, ``'warn'`` warns with that list and fills their
-        outputs with NaN. Results that succeeded stay in `memory`.
+        input and its reason, ``'skip'`` warns with that list and fills their
+        outputs with NaN (skmer's estimators predict NaN for such rows). The
+        same words as the dataset loaders' ``on_error``; ``'warn'`` is
+        accepted as a synonym of ``'skip'``. Results that succeeded stay in
+        `memory`.
 
     Attributes
     ----------
