@@ -188,7 +188,8 @@ _ADFF = dict(width=(_real,), lstm_hidden=(_int,), fc_sizes=(_INTS,), dropout=(_r
              se_reduction=(_int,), use_se=(_bool,), use_tflm=(_bool,), precision=(_str,),
              channels_last=(_bool,),
              # training recipe
-             lstm_summary=(_str,), input_scaling=(_none, _str), crop_frames=(_none, _int),
+             lstm_summary=(_str,), freq_pooling=(_str,), input_scaling=(_none, _str),
+             crop_frames=(_none, _int),
              crop_hop=(_none, _int), mixup_alpha=(_real,), spec_augment=(_int,),
              lr_schedule=(_str,), early_stopping=(_none, _int), validation_fraction=(_real,))
 
@@ -220,7 +221,8 @@ ALLOWED_PARAMS = {
     "skmer.estimators.tagger.CNNTagger": {
         **_net_params("skmer.nn.tagger.TaggerCNN", width=(_real,), n_blocks=(_int,),
                       dropout=(_real,), threshold=(_real,), tag_names=(_none, _seq(_str, _int)),
-                      class_weight=(_none, _literal("balanced"), _str_to_real)),
+                      class_weight=(_none, _literal("balanced"), _str_to_real),
+                      pretrained=(_none, _str)),
         "criterion": (_none, _LOSSES),
     },
 }
