@@ -1,15 +1,20 @@
 """The ``skmer`` command line: predict, train, evaluate, demo.
 
 Exit codes: 0 success; 1 some inputs could not be processed (the others'
-results are still written); 2 bad usage, paths or model file.
+results are still written); 2 bad usage, parameters, paths, data or model file
+(one line, or a list of the problems, without a traceback); 130 interrupted
+(Ctrl-C; ``train`` then writes no model).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
+import math
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -18,10 +23,106 @@ from ._version import __version__
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+MAX_LISTED = 20  # problems listed in an error message
 
 
 class CLIError(Exception):
     """A user-facing error: printed without a traceback, exit code 2."""
+
+
+class TrainingInterrupted(BaseException):
+    """Ctrl-C during ``train``/``evaluate``.
+
+    Not a ``KeyboardInterrupt``: skorch catches that, ends training early and
+    returns the half-trained network, which ``train`` would then save.
+    """
+
+
+@contextlib.contextmanager
+def _interrupt_aborts_training():
+    """While training, make Ctrl-C abort the command instead of ending training early."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise TrainingInterrupted()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+# --------------------------------------------------------------------------- option values
+
+
+def _number(kind, minimum, what):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not math.isfinite(value) or value < minimum or (minimum == 0 and value == 0):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
+
+
+_positive_int = _number(int, 1, "a positive integer")
+_positive_float = _number(float, 0, "a positive number")
+_folds = _number(int, 2, "an integer >= 2 (number of folds)")
+
+
+def _jobs(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a positive integer, or -1 for all cores; got 0")
+    return value
+
+
+def _check_device(device):
+    """``--device`` must name a device this machine has (checked before any work)."""
+    import torch
+
+    try:
+        resolved = torch.device("cpu" if device == "auto" else device)
+    except (RuntimeError, TypeError, ValueError):
+        raise CLIError(f"--device {device!r}: expected cpu, cuda, cuda:N or auto") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise CLIError(f"--device {device}: CUDA is not available on this machine; use "
+                       "--device cpu or --device auto")
+
+
+def _check_output(path):
+    """The model file can be written: checked before training, so no training is lost."""
+    path = Path(path)
+    if path.is_dir():
+        raise CLIError(f"--output {path} is a directory; give a file name, e.g. "
+                       f"{path / 'model.skmer'}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise CLIError(f"--output {path}: the folder {folder} does not exist; create it first")
+    if not os.access(folder, os.W_OK):
+        raise CLIError(f"--output {path}: the folder {folder} is not writable")
+
+
+def _listed(lines):
+    lines = [str(line) for line in lines]
+    shown = "\n".join(f"  - {line}" for line in lines[:MAX_LISTED])
+    if len(lines) > MAX_LISTED:
+        shown += f"\n  ... and {len(lines) - MAX_LISTED} more"
+    return shown
 
 
 # --------------------------------------------------------------------------- inputs
@@ -82,24 +183,28 @@ def _detect_layout(path, layout):
     )
 
 
-def load_dataset(path, layout, scale=True):
-    """(paths, target[valence, arousal], description) from a dataset folder or CSV."""
+def load_dataset(path, layout, scale=True, on_error="raise"):
+    """(paths, target[valence, arousal], description) from a dataset folder or CSV.
+
+    `on_error` is the loaders' ``'raise'`` or ``'skip'`` (leave out, with a
+    warning, the clips whose audio is missing or whose labels are broken).
+    """
     from . import datasets
 
     path = Path(path)
     layout = _detect_layout(path, layout)
     if layout == "pmemo":
-        data = datasets.load_pmemo(path, scale=scale, dynamic=False)
+        data = datasets.load_pmemo(path, scale=scale, dynamic=False, on_error=on_error)
     elif layout == "deam":
-        data = datasets.load_deam(path, scale=scale, dynamic=False)
+        data = datasets.load_deam(path, scale=scale, dynamic=False, on_error=on_error)
     elif layout == "csv":
-        return _load_va_csv(path)
+        return _load_va_csv(path, on_error=on_error)
     else:
         raise CLIError(f"unknown layout {layout!r}")
     return list(data.paths), data.target, f"{layout} dataset {path} ({len(data.paths)} clips)"
 
 
-def load_dynamic_dataset(path, layout, window, scale=True):
+def load_dynamic_dataset(path, layout, window, scale=True, on_error="raise"):
     """Per-0.5 s annotations of a PMEmo/DEAM folder, aligned to audio windows.
 
     Returns the Bunch of :func:`skmer.features.align_dynamic_annotations`
@@ -115,7 +220,7 @@ def load_dynamic_dataset(path, layout, window, scale=True):
         raise CLIError(f"--dynamic needs a PMEmo or DEAM folder with dynamic (per-0.5 s) "
                        f"annotations; {path} is a {layout} dataset")
     loader = datasets.load_pmemo if layout == "pmemo" else datasets.load_deam
-    data = loader(path, scale=scale, dynamic=True)
+    data = loader(path, scale=scale, dynamic=True, on_error=on_error)
     aligned = align_dynamic_annotations(data.paths, data.frame_times, data.target_dynamic,
                                         window=window)
     description = (f"{layout} dataset {path}: {len(aligned.clips)} clips with the first "
@@ -123,25 +228,42 @@ def load_dynamic_dataset(path, layout, window, scale=True):
     return aligned, description
 
 
-def _load_va_csv(path):
+def _load_va_csv(path, on_error="raise"):
+    import warnings
+
     import numpy as np
     import pandas as pd
 
-    frame = pd.read_csv(path)
+    try:
+        frame = pd.read_csv(path)
+    except (ValueError, OSError) as exc:  # pandas' ParserError is a ValueError
+        raise CLIError(f"cannot read the CSV file {path}: {exc}") from None
     frame.columns = [c.strip().lower() for c in frame.columns]
     needed = {"path", "valence", "arousal"}
     if not needed <= set(frame.columns):
         raise CLIError(f"{path} needs columns path, valence, arousal; has {list(frame.columns)}")
-    paths = [str((path.parent / p) if not Path(p).is_absolute() else Path(p))
+    paths = [str((path.parent / str(p)) if not Path(str(p)).is_absolute() else Path(str(p)))
              for p in frame["path"]]
-    missing = [p for p in paths if not Path(p).exists()]
-    if missing:
-        raise CLIError(f"{len(missing)} audio file(s) listed in {path} do not exist: "
-                       + ", ".join(missing[:10]))
-    target = frame[["valence", "arousal"]].to_numpy(dtype=float)
-    if not np.isfinite(target).all():
-        bad = np.flatnonzero(~np.isfinite(target).all(axis=1)) + 2
-        raise CLIError(f"{path}: non-numeric or missing valence/arousal on lines {bad[:10]}")
+    target = frame[["valence", "arousal"]].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    problems, keep = [], []
+    for i, (clip, labels) in enumerate(zip(paths, target)):
+        line = i + 2  # the header is line 1
+        if not Path(clip).is_file():
+            problems.append(f"line {line}: audio file not found: {clip}")
+        elif not np.isfinite(labels).all():
+            problems.append(f"line {line}: non-numeric or missing valence/arousal")
+        else:
+            keep.append(i)
+    if problems and on_error == "raise":
+        raise CLIError(f"{path}: {len(problems)} problem(s) (use --on-error skip to leave "
+                       f"those clips out):\n{_listed(problems)}")
+    if problems:
+        warnings.warn(f"{path}: left out {len(problems)} clip(s):\n{_listed(problems)}",
+                      UserWarning, stacklevel=2)
+    if not keep:
+        raise CLIError(f"{path}: no usable clips")
+    paths = [paths[i] for i in keep]
+    target = target[keep]
     return paths, target, f"CSV {path} ({len(paths)} clips)"
 
 
@@ -172,12 +294,15 @@ def predict_files(model, files, batch_size=32, verbose=True):
             try:
                 out = model.predict(pending)
             except FeatureExtractionError as exc:
-                bad = {name.split(" [")[0]: reason for name, reason in exc.failures}
-                failures.update(bad)
-                pending = [f for f in pending if f not in bad]
+                # Positions in `pending`, never file names parsed back out of messages.
+                bad = {r.index: r.reason for r in exc.records
+                       if r.index is not None and 0 <= r.index < len(pending)}
                 if not bad:  # nothing attributable: give up on this batch
                     failures.update({f: str(exc) for f in pending})
                     pending = []
+                    continue
+                failures.update({pending[i]: reason for i, reason in bad.items()})
+                pending = [f for i, f in enumerate(pending) if i not in bad]
                 continue
             predictions.update(zip(pending, out))
             pending = []
@@ -268,7 +393,28 @@ def format_rows(rows, fmt):
     return "\n".join(lines)
 
 
+def cmd_tags(args):
+    """``skmer predict --tags``: musicnn's own top tags of each file (no model file needed)."""
+    from .pretrained.embedding import musicnn_tags
+
+    files = collect_audio([args.model, *args.audio])
+    rows = []
+    for path in files:
+        tags = musicnn_tags(path, model=args.tags_model, top=args.top)
+        rows.append({"file": path, "tags": ", ".join(f"{t} ({p:.2f})" for t, p in tags)})
+    text = format_rows(rows, args.format)
+    if args.output:
+        Path(args.output).write_text(text + "\n")
+    else:
+        print(text)
+    return 0
+
+
 def cmd_predict(args):
+    if getattr(args, "tags", False):
+        return cmd_tags(args)
+    if not args.audio:
+        raise CLIError("predict needs a model file and at least one audio file or folder")
     from .model_io import load_model
 
     model, info = load_model(args.model, with_info=True)
@@ -294,7 +440,7 @@ def cmd_predict(args):
     if args.output:
         Path(args.output).write_text(text + "\n")
         print(f"wrote {len(predictions)} prediction(s) to {args.output}", file=sys.stderr)
-    elif rows:
+    elif rows or args.format == "json":  # JSON output always parses: `[]` when nothing worked
         print(text)
     if failures:
         print(f"\n{len(failures)} of {len(files)} file(s) could not be processed:",
@@ -343,21 +489,82 @@ def build_dynamic_pipeline(args, aligned):
     ])
 
 
+def _fit_skipping_unreadable(model, X, y, on_error):
+    """``model.fit(X, y)``; with ``on_error='skip'``, clips whose audio cannot be read are
+    left out (with a note) and the model is fitted again on the others."""
+    from .exceptions import FeatureExtractionError
+
+    try:
+        return model.fit(X, y)
+    except FeatureExtractionError as exc:
+        bad = {r.index for r in exc.records if r.index is not None and 0 <= r.index < len(X)}
+        if on_error != "skip" or not bad or len(bad) == len(X):
+            raise
+        print(f"leaving out {len(bad)} of {len(X)} clip(s) whose audio cannot be read:\n"
+              + _listed(f"{d}: {reason}" for d, reason in exc.failures), file=sys.stderr)
+        keep = [i for i in range(len(X)) if i not in bad]
+        return model.fit([X[i] for i in keep], y[keep])
+
+
+def _readable(mel, X, y, on_error, chunk=64):
+    """The clips of `X` (and rows of `y`) whose audio `mel` can read.
+
+    Decodes every clip once (into `mel`'s cache, so that cross-validation does
+    not decode them again); the clips that fail raise one
+    :class:`~skmer.exceptions.FeatureExtractionError`, or with
+    ``on_error='skip'`` are left out with a note.
+    """
+    from sklearn.base import clone
+
+    from .exceptions import FailedInput, FeatureExtractionError
+
+    mel = clone(mel).set_params(on_error="raise")
+    failed = []
+    for start in range(0, len(X), chunk):
+        part = X[start:start + chunk]
+        try:
+            mel.fit(part).transform(part)
+        except FeatureExtractionError as exc:
+            failed.extend(FailedInput(None if r.index is None else start + r.index, r.path,
+                                      r.reason, r.description) for r in exc.records)
+    if not failed:
+        return X, y
+    if on_error != "skip":
+        raise FeatureExtractionError(failed)
+    print(f"leaving out {len(failed)} of {len(X)} clip(s) whose audio cannot be read:\n"
+          + _listed(f"{r.description}: {r.reason}" for r in failed), file=sys.stderr)
+    bad = {r.index for r in failed}
+    keep = [i for i in range(len(X)) if i not in bad]
+    return [X[i] for i in keep], y[keep]
+
+
 def cmd_train(args):
     from .model_io import save_model
 
+    _check_output(args.output)
+    _check_device(args.device)
     if not args.dynamic and _detect_layout(args.dataset, args.layout) == "4q":
         from ._cli_quadrants import train_quadrants
 
-        return train_quadrants(args)
-    if args.dynamic:
-        aligned, description = load_dynamic_dataset(args.dataset, args.layout, args.window)
-        print(f"training DAMFF on {description}", file=sys.stderr)
-        model = build_dynamic_pipeline(args, aligned).fit(aligned.clips, aligned.target)
-    else:
-        paths, target, description = load_dataset(args.dataset, args.layout)
-        print(f"training ADFF on {description}", file=sys.stderr)
-        model = build_pipeline(args).fit(paths, target)
+        with _interrupt_aborts_training():
+            return train_quadrants(args)
+    with tempfile.TemporaryDirectory(prefix="skmer-cache-") as tmp:
+        if args.cache is None and args.on_error == "skip":
+            args.cache = tmp  # a refit after leaving out bad clips does not decode again
+        with _interrupt_aborts_training():
+            if args.dynamic:
+                aligned, description = load_dynamic_dataset(args.dataset, args.layout,
+                                                             args.window, on_error=args.on_error)
+                print(f"training DAMFF on {description}", file=sys.stderr)
+                model = _fit_skipping_unreadable(build_dynamic_pipeline(args, aligned),
+                                                 list(aligned.clips), aligned.target,
+                                                 args.on_error)
+            else:
+                paths, target, description = load_dataset(args.dataset, args.layout,
+                                                           on_error=args.on_error)
+                print(f"training ADFF on {description}", file=sys.stderr)
+                model = _fit_skipping_unreadable(build_pipeline(args), paths, target,
+                                                 args.on_error)
     save_model(model, args.output, target_names=["valence", "arousal"])
     print(f"model written to {args.output}", file=sys.stderr)
     return EXIT_OK
@@ -369,21 +576,27 @@ def cmd_evaluate(args):
 
     from .metrics import mer_scoring
 
+    _check_device(args.device)
     if _detect_layout(args.dataset, args.layout) == "4q":
         from ._cli_quadrants import evaluate_quadrants
 
-        return evaluate_quadrants(args)
-    paths, target, description = load_dataset(args.dataset, args.layout)
-    folds = min(args.cv, len(paths))
-    if folds < 2:
-        raise CLIError(f"cross-validation needs at least 2 clips; {description}")
+        with _interrupt_aborts_training():
+            return evaluate_quadrants(args)
+    paths, target, description = load_dataset(args.dataset, args.layout, on_error=args.on_error)
+    folds = args.cv
+    _check_folds(folds, len(paths), description)
     print(f"{folds}-fold cross-validation of ADFF on {description}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="skmer-cache-") as tmp:
         if args.cache is None:  # decode each file once across the folds
             args.cache = tmp
-        scores = cross_validate(build_pipeline(args), paths, target,
-                                cv=KFold(folds, shuffle=True, random_state=args.seed),
-                                scoring=mer_scoring(), error_score="raise")
+        pipeline = build_pipeline(args)
+        with _interrupt_aborts_training():
+            # every clip is decoded (into the cache) and checked before any training
+            paths, target = _readable(pipeline.steps[0][1], paths, target, args.on_error)
+            _check_folds(folds, len(paths), f"{len(paths)} readable clips")
+            scores = cross_validate(pipeline, paths, target,
+                                    cv=KFold(folds, shuffle=True, random_state=args.seed),
+                                    scoring=mer_scoring(), error_score="raise")
     rows = []
     for key in sorted(k for k in scores if k.startswith("test_")):
         values = np.asarray(scores[key], dtype=float)
@@ -393,6 +606,15 @@ def cmd_evaluate(args):
                      "std": float(values.std())})
     print(format_rows(rows, args.format))
     return EXIT_OK
+
+
+def _check_folds(folds, n_clips, description):
+    """Every test fold needs 2 clips (R², correlations): checked before any training."""
+    if n_clips // folds < 2:
+        hint = (f"use --cv {n_clips // 2} or fewer" if n_clips >= 4
+                else "cross-validation needs at least 4 clips")
+        raise CLIError(f"--cv {folds} needs at least {2 * folds} clips (2 per test fold, for R² "
+                       f"and correlations); {description} has {n_clips}: {hint}")
 
 
 def cmd_demo(args):
@@ -412,24 +634,28 @@ def _add_model_options(parser):
     g = parser.add_argument_group("model")
     g.add_argument("--layout", choices=["auto", "pmemo", "deam", "4q", "csv"], default="auto",
                    help="dataset layout (default: detected); 4q trains a quadrant classifier")
-    g.add_argument("--seg-num", type=int, default=6,
+    g.add_argument("--seg-num", type=_positive_int, default=6,
                    help="segments stacked as channels (6; ADFF only)")
-    g.add_argument("--width", type=float, default=0.125,
+    g.add_argument("--width", type=_positive_float, default=0.125,
                    help="channel multiplier of the VGG16 trunk; 1.0 is the paper (0.125)")
-    g.add_argument("--epochs", type=int, default=20, help="training epochs (20)")
-    g.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (1e-3)")
-    g.add_argument("--batch-size", type=int, default=16)
+    g.add_argument("--epochs", type=_positive_int, default=20, help="training epochs (20)")
+    g.add_argument("--lr", type=_positive_float, default=1e-3, help="Adam learning rate (1e-3)")
+    g.add_argument("--batch-size", type=_positive_int, default=16)
     g.add_argument("--lr-decay", action="store_true",
                    help="decay the learning rate at the paper's epochs 20, 45, ..., 170 "
                         "(default: constant)")
-    g.add_argument("--duration", type=float, default=20.0,
+    g.add_argument("--duration", type=_positive_float, default=20.0,
                    help="seconds per clip (20; with --dynamic the annotated span is used)")
-    g.add_argument("--sr", type=int, default=44100, help="sampling rate in Hz (44100)")
-    g.add_argument("--n-mels", type=int, default=128, help="Mel bands (128)")
+    g.add_argument("--sr", type=_positive_int, default=44100, help="sampling rate in Hz (44100)")
+    g.add_argument("--n-mels", type=_positive_int, default=128, help="Mel bands (128)")
     g.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--cache", default=None, help="folder caching decoded log-Mel spectrograms")
-    g.add_argument("--jobs", type=int, default=None, help="parallel feature extraction")
+    g.add_argument("--jobs", type=_jobs, default=None, help="parallel feature extraction")
+    g.add_argument("--on-error", choices=["raise", "skip"], default="raise",
+                   help="clips whose audio is missing or unreadable or whose labels are "
+                        "broken: stop with the list of problems (raise, default) or leave "
+                        "them out with a note (skip)")
     g.add_argument("-q", "--quiet", action="store_true")
 
 
@@ -437,7 +663,8 @@ def make_parser():
     parser = argparse.ArgumentParser(
         prog="skmer",
         description="Music emotion recognition (valence/arousal) with scikit-learn estimators.",
-        epilog="Exit codes: 0 ok, 1 some files failed (others' results kept), 2 usage error.",
+        epilog="Exit codes: 0 ok, 1 some files failed (others' results kept), 2 usage, "
+               "parameter, data or model-file error, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"skmer {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -446,8 +673,16 @@ def make_parser():
                        description="Predict the emotion of audio files (or every audio file "
                                    "in folders) with a saved model.")
     p.add_argument("model", help="model file written by `skmer train` or skmer.save_model")
-    p.add_argument("audio", nargs="+", help="audio files or folders")
+    p.add_argument("audio", nargs="*", help="audio files or folders")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--tags", action="store_true",
+                   help="print musicnn's own top tags of each file instead (pretrained musicnn; "
+                        "no model file: every positional argument is audio; needs "
+                        "`pip install --no-deps musicnn`)")
+    p.add_argument("--tags-model", default="MSD_musicnn",
+                   choices=["MSD_musicnn", "MTT_musicnn", "MSD_vgg", "MTT_vgg"],
+                   help="musicnn model for --tags (MSD_musicnn)")
+    p.add_argument("--top", type=int, default=5, help="tags per file for --tags (5)")
     p.add_argument("--curve", action="store_true",
                    help="valence/arousal curves over each whole file, one point per label hop "
                         "(0.5 s; dynamic DAMFF models)")
@@ -464,14 +699,15 @@ def make_parser():
     p.add_argument("--dynamic", action="store_true",
                    help="train DAMFF on the per-0.5 s annotations (PMEmo or DEAM) instead of "
                         "ADFF on the static ones; predict its curves with `predict --curve`")
-    p.add_argument("--window", type=float, default=1.0,
+    p.add_argument("--window", type=_positive_float, default=1.0,
                    help="with --dynamic: seconds of audio before each label (1.0)")
     _add_model_options(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="cross-validate an ADFF configuration on a dataset")
     p.add_argument("dataset", help="PMEmo, DEAM or 4Q folder, or a CSV with path,valence,arousal")
-    p.add_argument("--cv", type=int, default=5, help="folds (5)")
+    p.add_argument("--cv", type=_folds, default=5,
+                   help="folds (5); each test fold needs at least 2 clips")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     _add_model_options(p)
     p.set_defaults(func=cmd_evaluate)
@@ -482,20 +718,46 @@ def make_parser():
 
 
 def main(argv=None):
+    import warnings
+
     parser = make_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    try:
-        return args.func(args)
-    except CLIError as exc:
-        print(f"skmer {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (OSError, ValueError) as exc:
-        from .model_io import ModelFileError
 
-        if isinstance(exc, ModelFileError | FileNotFoundError):
-            print(f"skmer {args.command}: error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        raise
+    def error(message):
+        print(f"skmer {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def show_warning(message, category, filename, lineno, file=None, line=None):
+        print(f"skmer {args.command}: warning: {message}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show_warning  # no source lines of skmer's internals
+        try:
+            return args.func(args)
+        except CLIError as exc:
+            return error(exc)
+        except (KeyboardInterrupt, TrainingInterrupted):
+            done = "; no model written" if args.command == "train" else ""
+            print(f"\nskmer {args.command}: interrupted{done}", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Exception as exc:
+            from .datasets import DatasetError
+            from .exceptions import FeatureExtractionError, TrainingDivergedError
+            from .model_io import ModelFileError
+
+            skip = " (use --on-error skip to leave them out)" if hasattr(args, "on_error") else ""
+            if isinstance(exc, DatasetError):
+                return error(f"{exc.dataset}: {len(exc.problems)} problem(s){skip}:\n"
+                             + _listed(exc.problems))
+            if isinstance(exc, FeatureExtractionError):
+                return error(f"{len(exc.failures)} audio file(s) could not be read{skip}:\n"
+                             + _listed(f"{d}: {reason}" for d, reason in exc.failures))
+            if isinstance(exc, ModelFileError | FileNotFoundError | TrainingDivergedError):
+                return error(exc)
+            if isinstance(exc, ValueError | TypeError) and args.command in ("train", "evaluate"):
+                # a hyper-parameter an estimator refuses: its message names it
+                return error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            raise

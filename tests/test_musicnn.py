@@ -252,3 +252,12 @@ def test_musicnn_tags(pmemo_mp3s, data_home):
     assert len(tags) == 3 and all(isinstance(t, str) for t, _ in tags)
     probs = [p for _, p in tags]
     assert probs == sorted(probs, reverse=True) and 0 <= probs[-1] <= probs[0] <= 1
+
+
+@needs_musicnn
+def test_cli_predict_tags(pmemo_mp3s, capsys):
+    from skmer.cli import main
+
+    assert main(["predict", "--tags", "--top", "2", "--format", "csv", pmemo_mp3s[0]]) in (0, None)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "file,tags" and out[1].startswith(pmemo_mp3s[0]) and out[1].count("(") == 2
