@@ -44,7 +44,10 @@ Pass a ``memory`` folder to cache decoded audio across folds and models.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, clone
 from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import RandomForestRegressor
@@ -57,6 +60,7 @@ from sklearn.utils.validation import check_is_fitted
 __all__ = [
     "CLASSIFIERS",
     "CPU_PRESET",
+    "PRESET_FRONT_END",
     "PerTargetRegressor",
     "baseline_pipelines",
     "make_adff_pipeline",
@@ -70,18 +74,27 @@ __all__ = [
 _FEATURES = ("audio", "spectrogram")
 _ALL_FEATURES = (*_FEATURES, "musicnn")  # musicnn needs the optional musicnn package
 
-#: ADFF settings that train in seconds per epoch on a laptop CPU (measured on
-#: 2 cores: ~2-3 s per epoch for 80 clips of 10 s at seg_num 8, fp32).
+#: ADFF estimator settings of ``preset='cpu'``: the training recipe measured best
+#: on real music at CPU scale (benchmarks/RESULTS.md, "bench_real levers"). One
+#: 5-fold CV of 450 30 s clips takes minutes on 2 cores.
 CPU_PRESET = {
     "width": 1 / 8,
-    "lr": 1e-3,
+    "input_scaling": "band",
+    "lstm_summary": "mean",
+    "optimizer": torch.optim.AdamW,
+    "lr": 3e-3,
+    "weight_decay": 1e-2,
+    "lr_schedule": "onecycle",
     "batch_size": 16,
-    "max_epochs": 20,
-    "lr_milestones": None,
+    "max_epochs": 30,
 }
 
-#: Sampling rate of the log-Mel front end per preset, in Hz.
-_PRESET_SR = {"paper": 44100, "cpu": 22050}
+#: Front end of each preset: sampling rate (Hz), STFT hop (s), segments stacked
+#: as channels, and the random-crop training window (s; None: the whole input).
+PRESET_FRONT_END = {
+    "paper": {"sr": 44100, "hop": 0.01, "seg_num": 6, "crop": None},
+    "cpu": {"sr": 22050, "hop": 0.02, "seg_num": 4, "crop": 10.0},
+}
 
 
 class PerTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
@@ -423,37 +436,47 @@ def baseline_pipelines(features=_FEATURES, *, duration=20.0, sr=None, memory=Non
     return models
 
 
-def make_adff_pipeline(seg_num=6, duration=20.0, *, preset="paper", task="regression", sr=None,
-                       n_mels=128, memory=None, n_jobs=None, random_state=None, verbose=0,
-                       **adff_params):
+def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="regression",
+                       sr=None, hop=None, crop=None, n_mels=128, memory=None, n_jobs=None,
+                       random_state=None, verbose=0, **adff_params):
     """ADFF pipeline: LogMelTransformer -> SegmentStacker -> ADFF estimator.
 
     Parameters
     ----------
-    seg_num : int, default=6
-        Segments stacked as channels (the paper's choice for 20 s inputs).
+    seg_num : int or None, default=None
+        Segments stacked as channels; None: the preset's (6, the paper's
+        choice for 20 s inputs, or 4 for ``'cpu'``).
     duration : float, default=20.0
         Seconds of audio per input; inputs are centre-cropped or zero-padded.
     preset : {'paper', 'cpu'}, default='paper'
         ``'paper'``: the estimator's defaults, which follow the paper's
-        protocol (full width, lr 1e-5, 200 epochs, batch 32, decay
-        milestones) with 44.1 kHz audio -- GPU work. ``'cpu'``:
-        :data:`CPU_PRESET` (width 1/8, lr 1e-3, batch 16, 20 epochs, no decay)
-        with 22.05 kHz audio -- seconds per epoch on a CPU for ~100 clips.
+        protocol (full width, Adam lr 1e-5, 200 epochs, batch 32, decay
+        milestones) with 44.1 kHz audio and 10 ms hops -- GPU work.
+        ``'cpu'``: :data:`CPU_PRESET` -- width 1/8, per-band input scaling,
+        mean-over-time BiLSTM summaries, AdamW 3e-3 with a one-cycle schedule,
+        30 epochs, random 10 s training windows (predictions average the
+        windows of the whole input) -- on 22.05 kHz audio with 20 ms hops
+        (:data:`PRESET_FRONT_END`).
     task : {'regression', 'classification'}, default='regression'
         :class:`~skmer.estimators.ADFFRegressor` or
         :class:`~skmer.estimators.ADFFClassifier` (e.g. quadrant labels).
     sr : int or None
         Sampling rate in Hz; None: the preset's.
+    hop : float or None
+        STFT hop in seconds; None: the preset's.
+    crop : float or None
+        Length in seconds of the random training windows
+        (``crop_frames = round(crop / hop)`` of the estimator); None: the
+        preset's. Larger than `duration` means no cropping.
     n_mels, memory, n_jobs
         :class:`~skmer.features.LogMelTransformer` parameters.
     random_state : int or None
-        Seed of the network initialisation and batch order.
+        Seed of the network initialisation, batch order and crops.
     verbose : int, default=0
         skorch's per-epoch printing.
     **adff_params
         Override any estimator parameter (``use_se=False``, ``max_epochs=5``,
-        ``device='cuda'`` ...); applied after the preset.
+        ``device='cuda'``, ``crop_frames=None`` ...); applied after the preset.
 
     Returns
     -------
@@ -463,17 +486,27 @@ def make_adff_pipeline(seg_num=6, duration=20.0, *, preset="paper", task="regres
     from .estimators import ADFFClassifier, ADFFRegressor
     from .features import LogMelTransformer, SegmentStacker
 
-    if preset not in _PRESET_SR:
-        raise ValueError(f"preset must be one of {tuple(_PRESET_SR)}, got {preset!r}")
+    if preset not in PRESET_FRONT_END:
+        raise ValueError(f"preset must be one of {tuple(PRESET_FRONT_END)}, got {preset!r}")
     tasks = {"regression": ADFFRegressor, "classification": ADFFClassifier}
     if task not in tasks:
         raise ValueError(f"task must be one of {tuple(tasks)}, got {task!r}")
+    front = PRESET_FRONT_END[preset]
+    sr = front["sr"] if sr is None else sr
+    hop = front["hop"] if hop is None else hop
+    seg_num = front["seg_num"] if seg_num is None else seg_num
+    crop = front["crop"] if crop is None else crop
     params = dict(CPU_PRESET) if preset == "cpu" else {}
+    if crop is not None:
+        if not isinstance(crop, numbers.Real) or not crop > 0:
+            raise ValueError(f"crop must be None or a positive number of seconds, got {crop!r}")
+        if duration is None or crop < duration:
+            params["crop_frames"] = int(round(crop / hop))
     params.update(random_state=random_state, verbose=verbose)
     params.update(adff_params)
     return Pipeline([
-        ("mel", LogMelTransformer(sr=_PRESET_SR[preset] if sr is None else sr, n_mels=n_mels,
-                                  duration=duration, memory=memory, n_jobs=n_jobs)),
+        ("mel", LogMelTransformer(sr=sr, n_mels=n_mels, hop=hop, duration=duration,
+                                  memory=memory, n_jobs=n_jobs)),
         ("stack", SegmentStacker(seg_num=seg_num)),
         ("adff", tasks[task](**params)),
     ])

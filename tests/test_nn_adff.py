@@ -109,11 +109,53 @@ def test_se_layer_rescales_channels():
 
 def test_tflm_sequence_mapping_and_summary():
     s = torch.randn(3, 8, 10, 4)  # (N, C, time, mel)
-    seq = TFLMLevel.to_sequence(s)
+    seq = TFLMLevel(channels=8, hidden=5).to_sequence(s)
     assert seq.shape == (3, 10, 8)
     assert torch.allclose(seq, s.mean(dim=3).transpose(1, 2))
     level = TFLMLevel(channels=8, hidden=5)
     assert level(s).shape == (3, 10)
+    mean_level = TFLMLevel(channels=8, hidden=5, summary="mean", use_se=False)
+    out, _ = mean_level.lstm(mean_level.to_sequence(s))
+    assert torch.allclose(mean_level(s), out.mean(dim=1))
+
+
+def test_tflm_flatten_keeps_the_frequency_position():
+    s = torch.randn(2, 3, 6, 4)  # (N, C, time, mel)
+    level = TFLMLevel(channels=3, hidden=5, freq_pooling="flatten", n_freq=4)
+    seq = level.to_sequence(s)
+    assert seq.shape == (2, 6, 12)
+    # step t holds channel c of mel bin w at position c * W + w
+    assert torch.equal(seq[1, 2, 2 * 4 + 3], s[1, 2, 2, 3])
+    # moving energy from one mel bin to another changes the flattened features,
+    # not their mel mean
+    moved = s.clone()
+    moved[..., 0], moved[..., 3] = s[..., 3], s[..., 0]
+    assert not torch.allclose(level.to_sequence(moved), seq)
+    assert torch.allclose(moved.mean(dim=3), s.mean(dim=3))
+    with pytest.raises(ValueError, match="mel bins"):
+        level(torch.randn(2, 3, 6, 5))
+    with pytest.raises(ValueError, match="n_freq"):
+        TFLMLevel(channels=3, hidden=5, freq_pooling="flatten")
+
+
+@pytest.mark.parametrize("use_tflm", [True, False])
+def test_adff_flatten_and_input_norm(use_tflm):
+    net = ADFFNet(seg_num=2, n_outputs=3, width=1 / 16, lstm_hidden=4, freq_pooling="flatten",
+                  n_mels=64, input_norm=True, use_tflm=use_tflm)
+    x = torch.randn(2, 2, 40, 64) * 5 + 3
+    assert net(x).shape == (2, 3)
+    with torch.no_grad():
+        net.input_mean.fill_(3.0)
+        net.input_std.fill_(5.0)
+    net.eval()
+    ref = ADFFNet(seg_num=2, n_outputs=3, width=1 / 16, lstm_hidden=4, freq_pooling="flatten",
+                  n_mels=64, use_tflm=use_tflm)
+    ref.load_state_dict({k: v for k, v in net.state_dict().items() if not k.startswith("input_")})
+    ref.eval()
+    torch.testing.assert_close(net(x), ref((x - 3.0) / 5.0))
+    assert "input_mean" in net.state_dict()
+    with pytest.raises(ValueError, match="n_mels"):
+        ADFFNet(input_norm=True)
 
 
 def test_mel_count_does_not_change_parameters():

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import re
+import sys
 from collections.abc import Mapping
 
 import numpy as np
@@ -25,12 +27,12 @@ import scipy.sparse as sp
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
-from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
+from skorch.callbacks import EarlyStopping, LRScheduler, PrintLog, ProgressBar
 from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import to_tensor
 
 from ..exceptions import TrainingDivergedError
-from ..nn.adff import LSTM_SUMMARIES, MIN_FRAMES, MIN_MELS
+from ..nn.adff import FREQ_POOLINGS, LSTM_SUMMARIES, MIN_FRAMES, MIN_MELS
 from ._training import (
     LR_SCHEDULES,
     OneCycleLambda,
@@ -171,6 +173,26 @@ def _milestones_given(milestones):
         return True  # invalid; reported by _validate_net_params
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class _PrintLog(PrintLog):
+    """skorch's epoch table, with its colour codes only when printed to a terminal."""
+
+    def format_row(self, row, key, color):
+        text = super().format_row(row, key, color)
+        if isinstance(text, str) and self.sink is print and not _stdout_is_terminal():
+            return _ANSI.sub("", text)
+        return text
+
+
+def _stdout_is_terminal():
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _failed_rows(X):
     """Boolean mask of the rows of a float array that are entirely NaN, or None if none are."""
     if isinstance(X, torch.Tensor):
@@ -210,7 +232,8 @@ class _NetMixin:
     def _default_callbacks(self):
         # Evaluated by get_params(deep=True) too: must not raise on bad values
         # (they are reported by fit's parameter validation).
-        callbacks = list(super()._default_callbacks)
+        callbacks = [(name, _PrintLog() if name == "print_log" else cb)
+                     for name, cb in super()._default_callbacks]
         extra = []
         if _milestones_given(self.lr_milestones):
             extra.append(
@@ -532,6 +555,7 @@ class _ADFFMixin(_NetMixin):
         lr_gamma,
         random_state,
         lstm_summary="last",
+        freq_pooling="mean",
         input_scaling=None,
         crop_frames=None,
         crop_hop=None,
@@ -555,6 +579,7 @@ class _ADFFMixin(_NetMixin):
         self.lr_gamma = lr_gamma
         self.random_state = random_state
         self.lstm_summary = lstm_summary
+        self.freq_pooling = freq_pooling
         self.input_scaling = input_scaling
         self.crop_frames = crop_frames
         self.crop_hop = crop_hop
@@ -628,6 +653,10 @@ class _ADFFMixin(_NetMixin):
         if not isinstance(self.lstm_summary, str) or self.lstm_summary not in LSTM_SUMMARIES:
             raise ValueError(
                 f"lstm_summary must be one of {LSTM_SUMMARIES}, got {self.lstm_summary!r}"
+            )
+        if not isinstance(self.freq_pooling, str) or self.freq_pooling not in FREQ_POOLINGS:
+            raise ValueError(
+                f"freq_pooling must be one of {FREQ_POOLINGS}, got {self.freq_pooling!r}"
             )
         if not (self.input_scaling is None or isinstance(self.input_scaling, str)) or (
             self.input_scaling not in INPUT_SCALINGS
@@ -757,6 +786,7 @@ class _ADFFMixin(_NetMixin):
             "precision": self.precision,
             "channels_last": self.channels_last,
             "lstm_summary": self.lstm_summary,
+            "freq_pooling": self.freq_pooling,
             "n_mels": int(self.input_shape_[2]),
             "input_norm": self.input_scaling is not None,
         }

@@ -83,7 +83,8 @@ def window_starts(total_frames, crop_frames, hop_frames):
     crop_frames : int
         Window length in frames.
     hop_frames : int
-        Frames between window starts.
+        Frames between window starts (at most `crop_frames`, so that no frame
+        is skipped).
 
     Returns
     -------
@@ -95,7 +96,7 @@ def window_starts(total_frames, crop_frames, hop_frames):
     if total_frames <= crop_frames:
         return [0]
     last = total_frames - crop_frames
-    starts = list(range(0, last + 1, max(1, int(hop_frames))))
+    starts = list(range(0, last + 1, max(1, min(int(hop_frames), int(crop_frames)))))
     if starts[-1] != last:
         starts.append(last)
     return starts

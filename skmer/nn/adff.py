@@ -33,6 +33,7 @@ from torch import nn
 __all__ = [
     "ADFFNet",
     "MIN_FRAMES",
+    "FREQ_POOLINGS",
     "LSTM_SUMMARIES",
     "MIN_MELS",
     "PRECISIONS",
@@ -54,6 +55,8 @@ MIN_MELS = 2 ** len(VGG16_CONVS)
 PRECISIONS = ("fp32", "bf16")
 #: Accepted values of ``lstm_summary``.
 LSTM_SUMMARIES = ("last", "mean")
+#: Accepted values of ``freq_pooling``.
+FREQ_POOLINGS = ("mean", "flatten")
 
 
 def vgg16_channels(width):
@@ -216,11 +219,18 @@ class TFLMLevel(nn.Module):
 
     **Feature map to sequence.** A level output ``S_N`` of shape
     ``(N, C, H, W)`` (``H`` = time, ``W`` = mel) becomes a sequence of ``H``
-    time steps of ``C`` features by averaging over the mel axis
-    (:meth:`to_sequence`). This keeps the LSTM input at ``C`` features
-    (flattening ``C x W`` per step would give 512 x 4 .. 64 x 64 features at
-    full width, 4-64x larger input projections) and makes the network accept
-    any number of mel bands >= 32.
+    time steps (:meth:`to_sequence`):
+
+    * ``freq_pooling='mean'``: ``C`` features per step, the mean over the mel
+      axis. Small LSTM inputs and any number of mel bands >= 32, but the
+      convolutions are translation-invariant along frequency, so after the
+      mean the network can hardly tell *where* in the spectrum a pattern is
+      (bass from treble, a bright from a dark timbre).
+    * ``freq_pooling='flatten'``: ``C * W`` features per step, the channels of
+      every mel bin (``W = n_mels // 2**N``), which keeps the frequency
+      position; the network is then built for one number of mel bands
+      (512 features per step at every level at width 1/8 with 128 bands;
+      up to 4096 at full width).
 
     **Summary.** With ``summary='last'``, ``E_N`` is the concatenation of the
     last layer's final forward hidden state (after the last time step) and
@@ -243,16 +253,29 @@ class TFLMLevel(nn.Module):
         SE reduction ratio.
     summary : {'last', 'mean'}, default='last'
         How the BiLSTM output sequence becomes ``E_N`` (see above).
+    freq_pooling : {'mean', 'flatten'}, default='mean'
+        How the mel axis is removed (see above).
+    n_freq : int or None, default=None
+        Mel bins ``W`` of the level's map; required with ``'flatten'``.
     """
 
-    def __init__(self, channels, hidden, use_se=True, se_reduction=16, summary="last"):
+    def __init__(self, channels, hidden, use_se=True, se_reduction=16, summary="last",
+                 freq_pooling="mean", n_freq=None):
         super().__init__()
         if summary not in LSTM_SUMMARIES:
             raise ValueError(f"summary must be one of {LSTM_SUMMARIES}, got {summary!r}")
+        if freq_pooling not in FREQ_POOLINGS:
+            raise ValueError(
+                f"freq_pooling must be one of {FREQ_POOLINGS}, got {freq_pooling!r}"
+            )
+        if freq_pooling == "flatten":
+            _check_positive_int(n_freq, "n_freq (required by freq_pooling='flatten')")
         self.summary = summary
+        self.freq_pooling = freq_pooling
+        self.n_freq = None if n_freq is None else int(n_freq)
         self.se = SELayer(channels, se_reduction) if use_se else None
         self.lstm = nn.LSTM(
-            input_size=channels,
+            input_size=channels * (self.n_freq if freq_pooling == "flatten" else 1),
             hidden_size=hidden,
             num_layers=2,
             batch_first=True,
@@ -260,8 +283,7 @@ class TFLMLevel(nn.Module):
         )
         self.out_features = 2 * hidden
 
-    @staticmethod
-    def to_sequence(s):
+    def to_sequence(self, s):
         """Turn a feature map into a time sequence (the one place this happens).
 
         Parameters
@@ -271,8 +293,9 @@ class TFLMLevel(nn.Module):
 
         Returns
         -------
-        seq : torch.Tensor, shape (N, H, C), float32
-            Mel-averaged features per time step.
+        seq : torch.Tensor, shape (N, H, C) or (N, H, C * W), float32
+            Mel-averaged (``'mean'``) or per-bin (``'flatten'``) features per
+            time step.
 
         Notes
         -----
@@ -282,6 +305,15 @@ class TFLMLevel(nn.Module):
         different dtype and memory format from the main path, which made a
         full-width bf16 + channels-last training step ~1.5x slower.
         """
+        if self.freq_pooling == "flatten":
+            if s.shape[3] != self.n_freq:
+                raise ValueError(
+                    f"this ADFF level was built for {self.n_freq} mel bins (freq_pooling="
+                    f"'flatten') but got a map of shape {tuple(s.shape)}; the input must have "
+                    "the number of mel bands the network was built for"
+                )
+            n, c, h, w = s.shape
+            return s.permute(0, 2, 1, 3).reshape(n, h, c * w).float()
         return s.mean(dim=3).float().transpose(1, 2)
 
     def forward(self, s):
@@ -355,8 +387,14 @@ class ADFFNet(nn.Module):
     lstm_summary : {'last', 'mean'}, default='last'
         How each level's BiLSTM output becomes ``E_N``: final states
         (``'last'``) or mean over time (``'mean'``), see :class:`TFLMLevel`.
+    freq_pooling : {'mean', 'flatten'}, default='mean'
+        How each level's map loses its mel axis before the BiLSTM (or the
+        global pooling of ``use_tflm=False``): mean over the mel bins, or their
+        channels side by side, which keeps the frequency position (see
+        :class:`TFLMLevel`).
     n_mels : int or None, default=None
-        Number of mel bands of the input. Required with ``input_norm=True``.
+        Number of mel bands of the input. Required with ``input_norm=True``
+        or ``freq_pooling='flatten'``.
     input_norm : bool, default=False
         Standardise the input per mel band, ``(x - input_mean) / input_std``,
         before the first convolution. ``input_mean`` and ``input_std`` are
@@ -396,6 +434,7 @@ class ADFFNet(nn.Module):
         precision="fp32",
         channels_last=False,
         lstm_summary="last",
+        freq_pooling="mean",
         n_mels=None,
         input_norm=False,
     ):
@@ -418,8 +457,18 @@ class ADFFNet(nn.Module):
             raise ValueError(
                 f"lstm_summary must be one of {LSTM_SUMMARIES}, got {lstm_summary!r}"
             )
-        if input_norm:
-            _check_positive_int(n_mels, "n_mels (required by input_norm=True)")
+        if freq_pooling not in FREQ_POOLINGS:
+            raise ValueError(
+                f"freq_pooling must be one of {FREQ_POOLINGS}, got {freq_pooling!r}"
+            )
+        if input_norm or freq_pooling == "flatten":
+            _check_positive_int(n_mels, "n_mels (required by input_norm / freq_pooling)")
+            if n_mels < MIN_MELS:
+                raise ValueError(f"n_mels must be at least {MIN_MELS}, got {n_mels}")
+        self.freq_pooling = freq_pooling
+        n_freqs = [None] * len(VGG16_CONVS)
+        if freq_pooling == "flatten":
+            n_freqs = [int(n_mels) // 2 ** (k + 1) for k in range(len(VGG16_CONVS))]
 
         self.seg_num = int(seg_num)
         self.n_outputs = int(n_outputs)
@@ -434,13 +483,16 @@ class ADFFNet(nn.Module):
         if use_tflm:
             self.tflm = nn.ModuleList(
                 TFLMLevel(c, int(lstm_hidden), use_se=use_se, se_reduction=int(se_reduction),
-                          summary=lstm_summary)
-                for c in self.sflm.channels
+                          summary=lstm_summary, freq_pooling=freq_pooling, n_freq=w)
+                for c, w in zip(self.sflm.channels, n_freqs)
             )
             self.fusion_features = sum(t.out_features for t in self.tflm)
         else:
             self.tflm = None
-            self.fusion_features = sum(self.sflm.channels)
+            self.fusion_features = sum(
+                c * (w if freq_pooling == "flatten" else 1)
+                for c, w in zip(self.sflm.channels, n_freqs)
+            )
 
         layers = []
         d = self.fusion_features
@@ -493,10 +545,16 @@ class ADFFNet(nn.Module):
         with self._autocast(x.device.type):
             maps = self.sflm(x)
             if self.tflm is None:
-                parts = [s.mean(dim=(2, 3)).float() for s in maps]
+                parts = [self._global_pool(s) for s in maps]
             else:
                 parts = [t(s) for t, s in zip(self.tflm, maps)]
         return torch.cat(parts, dim=1)
+
+    def _global_pool(self, s):
+        """``use_tflm=False``: mean over time (and over mel unless 'flatten')."""
+        if self.freq_pooling == "flatten":
+            return s.mean(dim=2).float().flatten(1)
+        return s.mean(dim=(2, 3)).float()
 
     def forward(self, x):
         """Predict regression targets or class logits.

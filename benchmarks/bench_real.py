@@ -1,0 +1,473 @@
+"""Real music: ADFF, the CNN tagger and the classic baselines on the 4Q emotion dataset.
+
+Data: ``4q-dev`` (:func:`skmer.datasets.load_4q`), 450 real 30 s clips by 330
+artists, 112-113 per Russell quadrant (Panda et al., IEEE TAFFC 2018). Every
+model is cross-validated on the same artist-grouped, quadrant-stratified folds
+(``StratifiedGroupKFold(5, shuffle=True, random_state=seed)``: no artist is in
+both the training and the test part of a fold) and scored per fold on
+
+* 4-quadrant accuracy and macro F1;
+* binary arousal (Q1, Q2 vs Q3, Q4) and binary valence (Q1, Q4 vs Q2, Q3)
+  balanced accuracy, from the *4-quadrant* predictions of each model (one
+  model per method, the same protocol for all); reference rows train the SVC
+  on the binary labels directly;
+* mood-tag macro ROC-AUC (AllMusic tags with >= 20 clips) for the taggers.
+
+Models: ADFF with the ``cpu`` preset of :func:`skmer.baselines.make_adff_pipeline`
+and its ``w/o SE`` / ``w/o TFLM`` ablations; SVC, logistic regression and a
+random forest on ``AudioFeatures`` and on log-Mel statistics
+(:func:`skmer.baselines.make_classifier_baseline`); the same on musicnn
+embeddings when ``musicnn`` is installed; :class:`~skmer.estimators.CNNTagger`
+and per-tag logistic regression for the tags. Differences to the best
+baseline are tested with paired t-tests over the folds.
+
+``--levers`` instead measures the training-recipe levers of the ADFF classifier
+one at a time against the ``cpu`` preset (the log that chose the preset).
+
+Usage::
+
+    python benchmarks/bench_real.py                      # everything, ~1 h on 2 cores
+    python benchmarks/bench_real.py --models baselines   # the classic baselines only
+    python benchmarks/bench_real.py --levers             # the recipe-lever log
+    python benchmarks/bench_real.py --smoke              # seconds (test suite)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import _report  # noqa: E402
+
+QUADRANTS = np.array(["Q1", "Q2", "Q3", "Q4"])
+AROUSAL_HIGH = ("Q1", "Q2")
+VALENCE_POSITIVE = ("Q1", "Q4")
+GROUPS = ("adff", "baselines", "musicnn", "tags")
+
+#: Recipe levers measured by --levers: name -> overrides of the cpu preset.
+LEVERS = {
+    "cpu preset": {},
+    "no input scaling": {"input_scaling": None},
+    "BiLSTM final state (paper) instead of mean": {"lstm_summary": "last"},
+    "no random crops (whole 30 s input)": {"crop_frames": None},
+    "constant lr (no one-cycle)": {"lr_schedule": "constant"},
+    "+ mixup 0.2": {"mixup_alpha": 0.2},
+    "+ SpecAugment (2 masks per axis)": {"spec_augment": 2},
+    "+ early stopping (10% hold-out, patience 8)": {"early_stopping": 8},
+}
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    default_root = Path(os.environ.get("SKMER_TEST_DATA", HERE.parent.parent / "shared" / "data"))
+    p.add_argument("--data", type=Path, default=default_root / "4q-dev",
+                   help="4Q dataset folder (default: $SKMER_TEST_DATA/4q-dev)")
+    p.add_argument("--models", nargs="+", choices=GROUPS, default=list(GROUPS),
+                   help="model groups to run (default: all)")
+    p.add_argument("--levers", action="store_true", help="run the recipe-lever log instead")
+    p.add_argument("--smoke", action="store_true",
+                   help="24 clips, 2 folds, 1 epoch: seconds, numbers mean nothing")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--epochs", type=int, help="ADFF/tagger epochs (default: the preset's)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--cache", type=Path, help="feature cache (default: under skmer's data home)")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--results", type=Path,
+                   default=Path(os.environ.get("SKMER_RESULTS", _report.RESULTS)))
+    p.add_argument("--figures", type=Path, default=HERE / "figures")
+    p.add_argument("--no-write", action="store_true", help="print only")
+    args = p.parse_args(argv)
+    if args.smoke:
+        args.folds = 2
+        args.epochs = 1
+    return args
+
+
+# ------------------------------------------------------------------------------ data
+def load(args):
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from skmer.datasets import load_4q
+
+    data = load_4q(args.data)
+    idx = np.arange(len(data.paths))
+    if args.smoke:  # 6 clips per quadrant, distinct artists where possible
+        rng = np.random.default_rng(args.seed)
+        idx = np.sort(np.concatenate([rng.choice(np.flatnonzero(data.target == q), 6,
+                                                 replace=False) for q in (1, 2, 3, 4)]))
+    paths = np.asarray(data.paths, dtype=object)[idx]
+    y = QUADRANTS[np.asarray(data.target)[idx] - 1]
+    groups = np.asarray(data.groups)[idx]
+    tags = np.asarray(data.tags)[idx]
+    keep = (tags.sum(axis=0) >= 2) & (tags.sum(axis=0) <= len(idx) - 2)
+    cv = StratifiedGroupKFold(n_splits=args.folds, shuffle=True, random_state=args.seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        folds = list(cv.split(paths, y, groups))
+    return dict(paths=list(paths), y=y, groups=groups, tags=tags[:, keep],
+                tag_names=[t for t, k in zip(data.tag_names, keep) if k], folds=folds,
+                n_artists=len(np.unique(groups)))
+
+
+def cache_dir(args):
+    from skmer.datasets import get_data_home
+
+    path = args.cache or Path(get_data_home()) / "bench_feature_cache"
+    Path(path).mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
+# ---------------------------------------------------------------------------- models
+def adff_models(args, cache, variants):
+    from skmer.baselines import make_adff_pipeline
+
+    extra = {"max_epochs": args.epochs} if args.epochs else {}
+    return {name: make_adff_pipeline(duration=30.0, preset="cpu", task="classification",
+                                     memory=cache, random_state=args.seed, device=args.device,
+                                     **extra, **params)
+            for name, params in variants.items()}
+
+
+def baseline_models(args, cache, features=("audio", "spectrogram")):
+    from skmer.baselines import make_classifier_baseline
+
+    label = {"audio": "AudioFeatures", "spectrogram": "log-Mel stats", "musicnn": "musicnn"}
+    models = {}
+    for f in features:
+        common = dict(features=f, duration=30.0, memory=cache)
+        if f == "spectrogram":
+            common["sr"] = 22050
+        models[f"SVC ({label[f]})"] = make_classifier_baseline("svc", **common)
+        models[f"LogReg ({label[f]})"] = make_classifier_baseline("logreg", C=0.1, **common)
+        models[f"RF ({label[f]})"] = make_classifier_baseline("rf", random_state=args.seed,
+                                                             **common)
+    return models
+
+
+def musicnn_available():
+    try:
+        from skmer.pretrained import find_musicnn
+
+        find_musicnn()
+        return True
+    except Exception:  # noqa: BLE001 - not installed or unreadable: the group is skipped
+        return False
+
+
+# ------------------------------------------------------------------------ evaluation
+def quadrant_scores(y_true, y_pred):
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+
+    return {
+        "accuracy": accuracy_score(y_true, y_pred),
+        "f1_macro": f1_score(y_true, y_pred, average="macro", labels=QUADRANTS),
+        "arousal": balanced_accuracy_score(np.isin(y_true, AROUSAL_HIGH),
+                                           np.isin(y_pred, AROUSAL_HIGH)),
+        "valence": balanced_accuracy_score(np.isin(y_true, VALENCE_POSITIVE),
+                                           np.isin(y_pred, VALENCE_POSITIVE)),
+    }
+
+
+def cross_validate_quadrants(model, data, keep_first=False):
+    """Per-fold scores, pooled predictions and (optionally) the first fitted model."""
+    from sklearn.base import clone
+
+    X, y = data["paths"], data["y"]
+    scores, y_pred, first = [], np.empty(len(y), dtype=object), None
+    t = time.perf_counter()
+    for k, (tr, te) in enumerate(data["folds"]):
+        est = clone(model).fit([X[i] for i in tr], y[tr])
+        pred = np.asarray(est.predict([X[i] for i in te]))
+        y_pred[te] = pred
+        scores.append(quadrant_scores(y[te], pred))
+        if keep_first and k == 0:
+            first = est
+    out = {key: np.array([s[key] for s in scores]) for key in scores[0]}
+    out["seconds"] = time.perf_counter() - t
+    out["y_pred"] = y_pred
+    out["first"] = first
+    return out
+
+
+def cross_validate_binary(model, data, positive):
+    """Balanced accuracy of a model trained on a binary derivation of the quadrants."""
+    from sklearn.base import clone
+    from sklearn.metrics import balanced_accuracy_score
+
+    X, y = data["paths"], np.isin(data["y"], positive).astype(int)
+    values = []
+    for tr, te in data["folds"]:
+        est = clone(model).fit([X[i] for i in tr], y[tr])
+        values.append(balanced_accuracy_score(y[te], est.predict([X[i] for i in te])))
+    return np.array(values)
+
+
+def cross_validate_tags(model, data):
+    """Macro ROC-AUC per fold over tags with both classes in the test part."""
+    from sklearn.base import clone
+    from sklearn.metrics import roc_auc_score
+
+    X, Y = data["paths"], data["tags"]
+    values = []
+    t = time.perf_counter()
+    for tr, te in data["folds"]:
+        est = clone(model).fit([X[i] for i in tr], Y[tr])
+        proba = tag_probabilities(est, [X[i] for i in te], Y.shape[1])
+        both = [j for j in range(Y.shape[1]) if 0 < Y[te, j].sum() < len(te)]
+        values.append(np.mean([roc_auc_score(Y[te, j], proba[:, j]) for j in both]))
+    return {"roc_auc": np.array(values), "seconds": time.perf_counter() - t}
+
+
+def tag_probabilities(est, X, n_tags):
+    p = est.predict_proba(X)
+    if isinstance(p, list):  # MultiOutputClassifier: one (n, 2) array per tag
+        return np.column_stack([pj[:, list(c).index(1)] if 1 in c else np.zeros(len(pj))
+                                for pj, c in zip(p, est.classes_)])
+    return np.asarray(p).reshape(len(p), n_tags)
+
+
+def paired(a, b):
+    """'d = +0.012, p = 0.43' for fold scores a - b (paired t-test)."""
+    from scipy.stats import ttest_rel
+
+    d = float(np.mean(a - b))
+    if len(a) < 2 or np.allclose(a - b, d):
+        return f"{d:+.3f}"
+    return f"{d:+.3f}, p = {ttest_rel(a, b).pvalue:.2f}"
+
+
+def pm(values):
+    values = np.asarray(values, dtype=float)
+    return f"{values.mean():.3f} ± {values.std():.3f}"
+
+
+# --------------------------------------------------------------------------- figures
+def figure_path(args, stem):
+    if args.no_write:
+        return None
+    args.figures.mkdir(parents=True, exist_ok=True)
+    return args.figures / f"{stem}{'_smoke' if args.smoke else ''}.png"
+
+
+def relative(path, args):
+    return os.path.relpath(path, Path(args.results).resolve().parent)
+
+
+def confusion_figure(data, results, names, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 4))
+    for ax, name in zip(np.atleast_1d(axes), names):
+        ConfusionMatrixDisplay.from_predictions(
+            data["y"], results[name]["y_pred"].astype(str), labels=QUADRANTS, ax=ax,
+            colorbar=False, normalize="true", values_format=".2f")
+        ax.set_title(f"{name}\n4Q accuracy {results[name]['accuracy'].mean():.3f}", fontsize=9)
+    fig.suptitle("4q-dev, artist-grouped 5-fold CV (rows: true quadrant, normalised)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def curves_figure(estimator, path, title):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from skmer.plotting import plot_training_curves
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    plot_training_curves(estimator, ax=ax)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------------------ main
+def run_levers(args, data, cache):
+    from skmer.baselines import CPU_PRESET
+
+    models = adff_models(args, cache, LEVERS)
+    rows, base = [], None
+    for name, model in models.items():
+        r = cross_validate_quadrants(model, data)
+        base = r if base is None else base
+        print(f"{name:48s} 4Q {r['accuracy'].mean():.3f}  A {r['arousal'].mean():.3f}  "
+              f"V {r['valence'].mean():.3f}  ({r['seconds']:.0f} s)", flush=True)
+        delta = "" if r is base else paired(r["accuracy"], base["accuracy"])
+        rows.append([name, pm(r["accuracy"]), delta, pm(r["arousal"]), pm(r["valence"]),
+                     f"{r['seconds'] / 60:.1f} min"])
+    preset = ", ".join(f"{k}={v!r}" for k, v in CPU_PRESET.items())
+    body = "\n".join([
+        f"- **Data:** 4q-dev, {len(data['y'])} clips, {data['n_artists']} artists; "
+        f"{args.folds}-fold StratifiedGroupKFold by artist (seed {args.seed}), the same folds "
+        "for every row. ADFF classifier, 30 s inputs.",
+        f"- **cpu preset:** {preset}.",
+        "- Each row changes one lever of the preset; the difference column is the row's 4Q "
+        "accuracy minus the preset's (paired t-test over folds).",
+        "",
+        _report.markdown_table(["variant", "4Q accuracy", "vs preset", "arousal bal. acc.",
+                                "valence bal. acc.", "CV time"], rows),
+    ])
+    write(args, "bench_real levers (4q-dev)", body)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    import torch
+
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    data = load(args)
+    cache = cache_dir(args)
+    if args.levers:
+        return run_levers(args, data, cache)
+
+    models = {}
+    if "adff" in args.models:
+        models.update(adff_models(args, cache, {
+            "ADFF (cpu preset)": {}, "ADFF w/o SE": {"use_se": False},
+            "ADFF w/o TFLM": {"use_tflm": False}}))
+    if "baselines" in args.models:
+        models.update(baseline_models(args, cache))
+    if "musicnn" in args.models and musicnn_available():
+        models.update(baseline_models(args, cache, features=("musicnn",)))
+
+    results = {}
+    for name, model in models.items():
+        results[name] = cross_validate_quadrants(model, data, keep_first=name.startswith("ADFF"))
+        r = results[name]
+        print(f"{name:32s} 4Q {r['accuracy'].mean():.3f}  F1 {r['f1_macro'].mean():.3f}  "
+              f"A {r['arousal'].mean():.3f}  V {r['valence'].mean():.3f}  "
+              f"({r['seconds']:.0f} s)", flush=True)
+
+    binary = {}
+    if "baselines" in args.models:
+        from skmer.baselines import make_classifier_baseline
+
+        svc = make_classifier_baseline("svc", "audio", duration=30.0, memory=cache)
+        binary["SVC (AudioFeatures)"] = (cross_validate_binary(svc, data, AROUSAL_HIGH),
+                                         cross_validate_binary(svc, data, VALENCE_POSITIVE))
+
+    tagging = {}
+    if "tags" in args.models:
+        tagging = run_tagging(args, data, cache)
+
+    report(args, data, results, binary, tagging)
+    return results
+
+
+def run_tagging(args, data, cache):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multioutput import MultiOutputClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skmer.estimators import CNNTagger
+    from skmer.features import AudioFeatures, LogMelTransformer
+
+    epochs = args.epochs or 30
+    models = {
+        "CNNTagger (from scratch)": make_pipeline(
+            LogMelTransformer(sr=16000, n_mels=96, hop=0.02, duration=30.0, memory=cache),
+            CNNTagger(width=1 / 4, n_blocks=4, max_epochs=epochs, lr=1e-3,
+                      random_state=args.seed, verbose=0, device=args.device)),
+        "LogReg per tag (AudioFeatures)": make_pipeline(
+            AudioFeatures(duration=30.0, memory=cache), StandardScaler(),
+            MultiOutputClassifier(LogisticRegression(C=0.1, max_iter=2000))),
+    }
+    out = {}
+    for name, model in models.items():
+        out[name] = cross_validate_tags(model, data)
+        print(f"{name:32s} tag macro ROC-AUC {out[name]['roc_auc'].mean():.3f} "
+              f"({out[name]['seconds']:.0f} s)", flush=True)
+    return out
+
+
+def report(args, data, results, binary, tagging):
+    lines = [
+        f"- **Data:** 4q-dev (`load_4q`), {len(data['y'])} real 30 s clips, "
+        f"{data['n_artists']} artists; {args.folds}-fold StratifiedGroupKFold by artist "
+        f"(seed {args.seed}), the same folds for every model. Binary arousal / valence are "
+        "balanced accuracies of the 4-quadrant predictions.",
+        f"- **Machine:** {os.cpu_count()} cores, torch {threads()} threads; wall times include "
+        "feature extraction from the cache.",
+        "",
+    ]
+    if results:
+        rows = [[name, pm(r["accuracy"]), pm(r["f1_macro"]), pm(r["arousal"]),
+                 pm(r["valence"]), f"{r['seconds'] / 60:.1f} min"] for name, r in results.items()]
+        lines.append(_report.markdown_table(
+            ["model", "4Q accuracy", "4Q macro F1", "arousal bal. acc.", "valence bal. acc.",
+             "5-fold time"], rows))
+        lines += ["", *verdict(results)]
+    if binary:
+        lines += ["", "Trained on the binary labels directly (reference):", ""]
+        lines.append(_report.markdown_table(
+            ["model", "arousal bal. acc.", "valence bal. acc."],
+            [[n, pm(a), pm(v)] for n, (a, v) in binary.items()]))
+    if tagging:
+        lines += ["", f"Mood tags ({data['tags'].shape[1]} AllMusic tags with >= 20 clips):", ""]
+        lines.append(_report.markdown_table(
+            ["model", "tag macro ROC-AUC", "5-fold time"],
+            [[n, pm(r["roc_auc"]), f"{r['seconds'] / 60:.1f} min"] for n, r in tagging.items()]))
+    adff = [n for n in results if n.startswith("ADFF")]
+    base = [n for n in results if not n.startswith("ADFF")]
+    cm_path = figure_path(args, "bench_real_confusion")
+    if cm_path is not None and adff and base:
+        best = max(base, key=lambda n: results[n]["accuracy"].mean())
+        confusion_figure(data, results, [adff[0], best], cm_path)
+        lines += ["", f"![confusion matrices]({relative(cm_path, args)})"]
+    curve_path = figure_path(args, "bench_real_curves")
+    if curve_path is not None and adff and results[adff[0]]["first"] is not None:
+        curves_figure(results[adff[0]]["first"].steps[-1][1], curve_path,
+                      f"{adff[0]}, training curves of fold 1")
+        lines += ["", f"![training curves]({relative(curve_path, args)})"]
+    write(args, f"bench_real (4q-dev{', smoke' if args.smoke else ''})", "\n".join(lines))
+
+
+def verdict(results):
+    """Plain statements against the best baseline, computed from the numbers."""
+    adff = [n for n in results if n.startswith("ADFF")]
+    base = [n for n in results if not n.startswith("ADFF")]
+    if not adff or not base:
+        return []
+    lines = []
+    for key, label in (("accuracy", "4Q accuracy"), ("arousal", "binary arousal"),
+                       ("valence", "binary valence")):
+        best = max(base, key=lambda n: results[n][key].mean())
+        a, b = results[adff[0]][key], results[best][key]
+        lines.append(f"- **{label}:** {adff[0]} {a.mean():.3f} vs best baseline {best} "
+                     f"{b.mean():.3f} (difference {paired(a, b)}).")
+    return lines
+
+
+def threads():
+    import torch
+
+    return torch.get_num_threads()
+
+
+def write(args, name, body):
+    print(body)
+    if args.no_write:
+        return
+    _report.RESULTS = Path(args.results)
+    _report.write_section(name, body)
+
+
+if __name__ == "__main__":
+    main()
