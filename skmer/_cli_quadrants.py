@@ -16,11 +16,11 @@ import numpy as np
 QUADRANTS = (1, 2, 3, 4)
 
 
-def load_quadrant_dataset(path):
+def load_quadrant_dataset(path, on_error="raise"):
     """The :func:`~skmer.datasets.load_4q` Bunch and a one-line description."""
     from .datasets import load_4q
 
-    data = load_4q(path)
+    data = load_4q(path, on_error=on_error)
     description = (f"4q dataset {path} ({len(data.paths)} clips, "
                    f"{len(set(data.groups))} artists; target: quadrant)")
     return data, description
@@ -75,12 +75,13 @@ def quadrant_scoring():
 
 
 def train_quadrants(args):
-    from .cli import EXIT_OK
+    from .cli import EXIT_OK, _fit_skipping_unreadable
     from .model_io import save_model
 
-    data, description = load_quadrant_dataset(args.dataset)
+    data, description = load_quadrant_dataset(args.dataset, args.on_error)
     print(f"training an ADFF quadrant classifier on {description}", file=sys.stderr)
-    model = build_classifier_pipeline(args).fit(data.paths, data.target)
+    model = _fit_skipping_unreadable(build_classifier_pipeline(args), list(data.paths),
+                                     np.asarray(data.target), args.on_error)
     save_model(model, args.output, target_names=["quadrant"])
     print(f"model written to {args.output}", file=sys.stderr)
     return EXIT_OK
@@ -91,7 +92,7 @@ def evaluate_quadrants(args):
 
     from .cli import EXIT_OK, CLIError, format_rows
 
-    data, description = load_quadrant_dataset(args.dataset)
+    data, description = load_quadrant_dataset(args.dataset, args.on_error)
     folds = min(args.cv, len(set(data.groups)))
     if folds < 2:
         raise CLIError(f"cross-validation needs at least 2 artists; {description}")
