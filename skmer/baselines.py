@@ -81,6 +81,7 @@ CPU_PRESET = {
     "width": 1 / 8,
     "input_scaling": "band",
     "lstm_summary": "mean",
+    "freq_pooling": "flatten",
     "optimizer": torch.optim.AdamW,
     "lr": 3e-3,
     "weight_decay": 1e-2,

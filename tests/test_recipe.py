@@ -173,36 +173,37 @@ def test_class_weight_balanced_and_target_scaling():
 
 
 def _band_signal(n, rng):
-    """Quadrant-like 4-class data whose class is the level of a few mel bands.
+    """4-class data whose class is *where* in the spectrum a faint 6-band bump sits.
 
-    Each class lifts different bands by a little (1 dB) over a large random
-    per-clip offset (20 dB); plain inputs in dB hide it.
+    The same bump shape at four mel positions, over per-band noise of very
+    different scales; a network that averages over the mel axis (the old
+    defaults) can hardly tell the positions apart.
     """
     y = np.arange(n) % 4
-    X = rng.normal(size=(n, 1, 256, 32)).astype(np.float32) * 4
-    X += rng.normal(size=(n, 1, 1, 1)).astype(np.float32) * 20 - 40
+    scale = np.where(np.arange(32) % 2 == 0, 8.0, 1.0).astype(np.float32)
+    X = rng.normal(size=(n, 1, 128, 32)).astype(np.float32) * scale - 30
     for c in range(4):
-        X[y == c, :, :, 4 * c:4 * c + 4] += 6.0
+        X[y == c, :, :, 2 + 7 * c:8 + 7 * c] += 2.0
     return X, y
 
 
 def test_cpu_recipe_learns_a_signal_the_old_defaults_did_not():
-    """Held-out accuracy: the cpu recipe's estimator settings against the old cpu preset."""
+    """Held-out accuracy: the cpu preset's estimator settings against the old cpu preset."""
     rng = np.random.default_rng(0)
     X, y = _band_signal(96, rng)
-    X_test, y_test = _band_signal(48, rng)
+    X_test, y_test = _band_signal(64, rng)
     stack = SegmentStacker(seg_num=2)
     Xs, Xs_test = stack.fit_transform(X), stack.transform(X_test)
-    common = dict(width=1 / 16, lstm_hidden=8, batch_size=16, max_epochs=12, verbose=0,
+    common = dict(width=1 / 16, lstm_hidden=8, batch_size=16, max_epochs=6, verbose=0,
                   random_state=0)
     old = ADFFClassifier(lr=1e-3, lr_milestones=None, **common).fit(Xs, y)
-    recipe = {k: v for k, v in CPU_PRESET.items() if k not in ("width", "max_epochs",
-                                                               "batch_size")}
-    new = ADFFClassifier(crop_frames=128, **recipe, **common).fit(Xs, y)
+    recipe = {k: v for k, v in CPU_PRESET.items()
+              if k not in ("width", "max_epochs", "batch_size")}
+    new = ADFFClassifier(crop_frames=64, **recipe, **common).fit(Xs, y)
     acc_old = np.mean(old.predict(Xs_test) == y_test)
     acc_new = np.mean(new.predict(Xs_test) == y_test)
-    assert acc_new >= 0.8, (acc_old, acc_new)
-    assert acc_new >= acc_old + 0.2, (acc_old, acc_new)
+    assert acc_new >= 0.9, (acc_old, acc_new)  # measured: 1.0
+    assert acc_new >= acc_old + 0.4, (acc_old, acc_new)  # measured: old 0.34
 
 
 def test_cpu_pipeline_derives_the_crop_from_the_front_end():
