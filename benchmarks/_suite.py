@@ -94,9 +94,9 @@ class Size:
 
     def adff_params(self):
         params = dict(width=self.width, max_epochs=self.max_epochs,
-                      batch_size=self.batch_size, lr=self.lr)
-        if self.preset == "cpu":
-            params["lr_milestones"] = None
+                      batch_size=self.batch_size)
+        if self.preset != "cpu":  # the cpu preset brings its own optimiser and schedule
+            params["lr"] = self.lr
         return params
 
 
@@ -361,8 +361,10 @@ def configuration(args, size, data, extra=""):
         f"- **Data:** {data.description}.",
         f"- **Size:** `{size.name}`: ADFF preset `{size.preset}`, width {size.width:g}, "
         f"seg_num {size.seg_num}, {size.n_mels} Mel bands at {size.sr} Hz, "
-        f"{size.max_epochs} epochs, batch {size.batch_size}, Adam lr {size.lr:g}"
-        + (", no lr decay" if size.preset == "cpu" else ", paper lr decay milestones")
+        f"{size.max_epochs} epochs, batch {size.batch_size}, "
+        + ("the cpu preset's recipe (AdamW 3e-3 one-cycle, per-band input scaling, "
+           "frequency-keeping BiLSTM inputs)" if size.preset == "cpu"
+           else f"Adam lr {size.lr:g}, paper lr decay milestones")
         + f"; {size.folds}-fold CV; random forests of {size.rf_trees} trees.",
         f"- **Seeds:** {args.seed} (data generation / window positions, CV shuffling, "
         f"network initialisation and batch order, forests). **Device:** {device_of(args)}, "

@@ -389,6 +389,16 @@ def run_tagging(args, data, cache):
             AudioFeatures(duration=30.0, memory=cache), StandardScaler(),
             MultiOutputClassifier(LogisticRegression(C=0.1, max_iter=2000))),
     }
+    if musicnn_available() and "musicnn" in args.models:
+        from skmer.pretrained import MusicnnEmbedding, MusicnnMel
+
+        models["LogReg per tag (musicnn)"] = make_pipeline(
+            MusicnnEmbedding(memory=cache), StandardScaler(),
+            MultiOutputClassifier(LogisticRegression(C=0.1, max_iter=2000)))
+        models["CNNTagger (pretrained MSD_musicnn, fine-tuned)"] = make_pipeline(
+            MusicnnMel(n_frames=187, memory=cache),
+            CNNTagger(pretrained="MSD_musicnn", max_epochs=args.epochs or 5, lr=1e-4,
+                      random_state=args.seed, verbose=0, device=args.device))
     out = {}
     for name, model in models.items():
         out[name] = cross_validate_tags(model, data)

@@ -21,18 +21,19 @@ from sklearn.ensemble import RandomForestRegressor
 from sklearn.metrics import mean_squared_error, r2_score
 from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.multioutput import MultiOutputRegressor
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 
 import skmer
-from skmer import ADFFRegressor, AudioFeatures, LogMelTransformer, SegmentStacker, va_to_quadrant
+from skmer import AudioFeatures, va_to_quadrant
+from skmer.baselines import make_adff_pipeline
 from skmer.datasets import load_pmemo, make_music_emotion
 from skmer.model_io import save_model
 
 OUT = Path(os.environ.get("SKMER_DEMO_OUTPUT", "skmer_demo"))
 N_CLIPS = int(os.environ.get("SKMER_DEMO_CLIPS", 120))
-EPOCHS = int(os.environ.get("SKMER_DEMO_EPOCHS", 20))
+EPOCHS = int(os.environ.get("SKMER_DEMO_EPOCHS", 30))
 DURATION = 10.0  # seconds per clip
 SR = 22050
 PMEMO = Path(os.environ.get("SKMER_TEST_DATA", Path(__file__).resolve().parents[2] / "shared"
@@ -40,12 +41,11 @@ PMEMO = Path(os.environ.get("SKMER_TEST_DATA", Path(__file__).resolve().parents[
 
 
 def adff_pipeline(cache):
-    return Pipeline([
-        ("mel", LogMelTransformer(sr=SR, duration=DURATION, memory=cache)),  # (n, 1, 1000, 128)
-        ("stack", SegmentStacker(seg_num=8)),                                # (n, 8, 125, 128)
-        ("adff", ADFFRegressor(width=1 / 8, lr=1e-3, batch_size=16, max_epochs=EPOCHS,
-                               lr_milestones=None, random_state=0, verbose=1)),
-    ])
+    # the cpu recipe: 20 ms hops, seg_num 4, per-band input scaling, AdamW one-cycle;
+    # mel (n, 1, 500, 128) -> stack (n, 4, 125, 128) -> [valence, arousal]
+    return make_adff_pipeline(duration=DURATION, preset="cpu", sr=SR, memory=cache,
+                              random_state=0, verbose=1, max_epochs=EPOCHS,
+                              target_scaling=True)
 
 
 def baselines(cache):
@@ -107,11 +107,11 @@ def main():
 
     rows = []
     print("Extracting features (cached in skmer_demo/feature_cache) ...")
-    LogMelTransformer(sr=SR, duration=DURATION, memory=cache, verbose=1).fit_transform(X)
+    adff_pipeline(cache).named_steps["mel"].set_params(verbose=1).fit_transform(X)
     AudioFeatures(duration=DURATION, memory=cache, verbose=1).fit_transform(X)
 
-    print(f"\nCross-validating ADFF (width 1/8, seg_num 8, {EPOCHS} epochs, 3 folds; one epoch "
-          "table per fold) ...")
+    print(f"\nCross-validating ADFF (cpu preset: width 1/8, seg_num 4, {EPOCHS} epochs, 3 folds; "
+          "one epoch table per fold) ...")
     t = time.perf_counter()
     adff_pred = cross_val_predict(adff_pipeline(cache), X, y, cv=cv)
     rows.append(report("ADFF", y, adff_pred, time.perf_counter() - t))
