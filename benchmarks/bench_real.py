@@ -21,14 +21,13 @@ embeddings when ``musicnn`` is installed; :class:`~skmer.estimators.CNNTagger`
 and per-tag logistic regression for the tags. Differences to the best
 baseline are tested with paired t-tests over the folds.
 
-``--levers`` instead measures the training-recipe levers of the ADFF classifier
-one at a time against the ``cpu`` preset (the log that chose the preset).
+The training-recipe levers that chose the ``cpu`` preset are measured by
+``bench_real_levers.py`` on the same folds.
 
 Usage::
 
     python benchmarks/bench_real.py                      # everything, ~1 h on 2 cores
     python benchmarks/bench_real.py --models baselines   # the classic baselines only
-    python benchmarks/bench_real.py --levers             # the recipe-lever log
     python benchmarks/bench_real.py --smoke              # seconds (test suite)
 """
 
@@ -52,19 +51,6 @@ AROUSAL_HIGH = ("Q1", "Q2")
 VALENCE_POSITIVE = ("Q1", "Q4")
 GROUPS = ("adff", "baselines", "musicnn", "tags")
 
-#: Recipe levers measured by --levers: name -> overrides of the cpu preset.
-LEVERS = {
-    "cpu preset": {},
-    "no input scaling": {"input_scaling": None},
-    "BiLSTM final state (paper) instead of mean": {"lstm_summary": "last"},
-    "no random crops (whole 30 s input)": {"crop_frames": None},
-    "constant lr (no one-cycle)": {"lr_schedule": "constant"},
-    "+ mixup 0.2": {"mixup_alpha": 0.2},
-    "+ SpecAugment (2 masks per axis)": {"spec_augment": 2},
-    "+ early stopping (10% hold-out, patience 8)": {"early_stopping": 8},
-}
-
-
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -73,7 +59,6 @@ def parse_args(argv):
                    help="4Q dataset folder (default: $SKMER_TEST_DATA/4q-dev)")
     p.add_argument("--models", nargs="+", choices=GROUPS, default=list(GROUPS),
                    help="model groups to run (default: all)")
-    p.add_argument("--levers", action="store_true", help="run the recipe-lever log instead")
     p.add_argument("--smoke", action="store_true",
                    help="24 clips, 2 folds, 1 epoch: seconds, numbers mean nothing")
     p.add_argument("--folds", type=int, default=5)
@@ -298,34 +283,6 @@ def curves_figure(estimator, path, title):
 
 
 # ------------------------------------------------------------------------------ main
-def run_levers(args, data, cache):
-    from skmer.baselines import CPU_PRESET
-
-    models = adff_models(args, cache, LEVERS)
-    rows, base = [], None
-    for name, model in models.items():
-        r = cross_validate_quadrants(model, data)
-        base = r if base is None else base
-        print(f"{name:48s} 4Q {r['accuracy'].mean():.3f}  A {r['arousal'].mean():.3f}  "
-              f"V {r['valence'].mean():.3f}  ({r['seconds']:.0f} s)", flush=True)
-        delta = "" if r is base else paired(r["accuracy"], base["accuracy"])
-        rows.append([name, pm(r["accuracy"]), delta, pm(r["arousal"]), pm(r["valence"]),
-                     f"{r['seconds'] / 60:.1f} min"])
-    preset = ", ".join(f"{k}={v!r}" for k, v in CPU_PRESET.items())
-    body = "\n".join([
-        f"- **Data:** 4q-dev, {len(data['y'])} clips, {data['n_artists']} artists; "
-        f"{args.folds}-fold StratifiedGroupKFold by artist (seed {args.seed}), the same folds "
-        "for every row. ADFF classifier, 30 s inputs.",
-        f"- **cpu preset:** {preset}.",
-        "- Each row changes one lever of the preset; the difference column is the row's 4Q "
-        "accuracy minus the preset's (paired t-test over folds).",
-        "",
-        _report.markdown_table(["variant", "4Q accuracy", "vs preset", "arousal bal. acc.",
-                                "valence bal. acc.", "CV time"], rows),
-    ])
-    write(args, "bench_real levers (4q-dev)", body)
-
-
 def main(argv=None):
     args = parse_args(argv)
     import torch
@@ -333,8 +290,6 @@ def main(argv=None):
     torch.set_num_threads(min(2, os.cpu_count() or 1))
     data = load(args)
     cache = cache_dir(args)
-    if args.levers:
-        return run_levers(args, data, cache)
 
     models = {}
     if "adff" in args.models:

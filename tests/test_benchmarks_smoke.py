@@ -114,3 +114,28 @@ def test_bench_scale_smoke(tmp_path, monkeypatch):
     assert "| Dask, 2 workers (1 thread each) | 4 |" in text
     dask_row = next(line for line in text.splitlines() if line.startswith("| Dask, 2 workers ("))
     assert "| identical |" in dask_row
+
+
+def test_bench_real_smoke(tmp_path, monkeypatch):
+    """bench_real end to end on 24 real 4q-dev clips, 2 folds, 1 epoch."""
+    from conftest import require_test_data, test_data_root
+
+    root = require_test_data(test_data_root() / "4q-dev")
+    monkeypatch.syspath_prepend(str(BENCH))
+    before = REAL_RESULTS.read_bytes() if REAL_RESULTS.exists() else None
+    module = importlib.import_module("bench_real")
+    results = tmp_path / "RESULTS.md"
+    out = module.main(["--smoke", "--data", str(root), "--models", "adff", "baselines",
+                       "--cache", str(tmp_path / "cache"), "--results", str(results),
+                       "--figures", str(tmp_path / "figures")])
+    assert (REAL_RESULTS.read_bytes() if REAL_RESULTS.exists() else None) == before
+    assert set(out) >= {"ADFF (cpu preset)", "ADFF w/o SE", "ADFF w/o TFLM",
+                        "SVC (AudioFeatures)", "RF (log-Mel stats)"}
+    for r in out.values():
+        assert r["accuracy"].shape == (2,) and ((0 <= r["accuracy"]) & (r["accuracy"] <= 1)).all()
+        assert len(r["y_pred"]) == 24 and set(r["y_pred"]) <= {"Q1", "Q2", "Q3", "Q4"}
+    text = results.read_text()
+    assert "## bench_real (4q-dev, smoke)" in text and "| ADFF (cpu preset) |" in text
+    assert "best baseline" in text and "Trained on the binary labels" in text
+    for stem in ("bench_real_confusion_smoke", "bench_real_curves_smoke"):
+        assert (tmp_path / "figures" / f"{stem}.png").stat().st_size > 5000
