@@ -295,7 +295,8 @@ def main(argv=None):
     if "adff" in args.models:
         models.update(adff_models(args, cache, {
             "ADFF (cpu preset)": {}, "ADFF w/o SE": {"use_se": False},
-            "ADFF w/o TFLM": {"use_tflm": False}}))
+            "ADFF w/o TFLM": {"use_tflm": False},
+            "ADFF, mel-mean BiLSTM input": {"freq_pooling": "mean"}}))
     if "baselines" in args.models:
         models.update(baseline_models(args, cache))
     if "musicnn" in args.models and musicnn_available():
