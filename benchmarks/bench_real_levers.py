@@ -94,7 +94,8 @@ def report(args):
         cfg = {k: v for k, v in e["config"].items() if k != "name"}
         rows.append([e["name"], f"`{json.dumps(cfg)}`", len(e["accuracy"]),
                      bench_real.pm(e["accuracy"]), bench_real.pm(e["arousal"]),
-                     bench_real.pm(e["valence"]), f"{e['seconds'] / 60:.1f} min"])
+                     bench_real.pm(e["valence"]), f"{e['seconds'] / 60:.1f} min",
+                     e.get("note", "")])
     body = "\n".join([
         "- **Data:** 4q-dev, 450 clips; folds of `bench_real.py` (artist-grouped, stratified, "
         "seed 0); rows with 2 folds ran the first two of them only (screening).",
@@ -102,10 +103,15 @@ def report(args):
         "`time_pool`; `seg_num` segments. Defaults: " + ", ".join(
             f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in DEFAULTS.items()
             if k != "verbose") + ", AdamW.",
-        "- Times are wall-clock on a 2-core machine shared with other jobs.",
+        "- Times are wall-clock on a 2-core machine shared with other jobs. Rows noted "
+        "'first harness' ran before this script existed, on folds split from the songs in "
+        "sorted order (another artist-grouped split of the same data; per-fold arousal / "
+        "valence were not kept, so their ± is 0); the bench_real section below has the "
+        "decisive 5-fold rows on this script's folds.",
         "",
         _report.markdown_table(["run", "configuration", "folds", "4Q accuracy",
-                                "arousal bal. acc.", "valence bal. acc.", "time"], rows),
+                                "arousal bal. acc.", "valence bal. acc.", "time", "note"],
+                               rows),
     ])
     print(body)
     _report.RESULTS = Path(args.results)
