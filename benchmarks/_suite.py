@@ -294,8 +294,25 @@ def baselines(size, args, seg_len):
         "SVR (log-Mel stats)": make_svr_baseline("spectrogram", **common),
         "RF (log-Mel stats)": make_rf_baseline("spectrogram", n_estimators=size.rf_trees,
                                                random_state=args.seed, n_jobs=2, **common),
+        **musicnn_baselines(size, args, seg_len),
         "Mean of training targets": make_mean_baseline(),
     }
+
+
+def musicnn_baselines(size, args, seg_len):
+    """SVR on pretrained musicnn embeddings, when musicnn is installed (not at smoke size)."""
+    if size.name == "smoke":
+        return {}
+    try:
+        from skmer.pretrained import find_musicnn
+
+        find_musicnn()
+    except Exception:  # noqa: BLE001 - musicnn not installed: no such row
+        return {}
+    from skmer.baselines import make_svr_baseline
+
+    return {"SVR (musicnn embeddings)": make_svr_baseline("musicnn", duration=seg_len,
+                                                          memory=cache_dir(args))}
 
 
 # -------------------------------------------------------------------------- evaluation
