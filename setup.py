@@ -18,8 +18,8 @@ VERSION = re.search(
 INSTALL_REQUIRES = [
     "numpy>=1.24",
     "scipy>=1.10",
-    "scikit-learn>=1.4",
-    "skorch>=1.0",
+    "scikit-learn>=1.6",  # ensure_all_finite, get_tags, __sklearn_tags__
+    "skorch>=1.0",  # EarlyStopping(load_best=True)
     "torch>=2.1",
     "librosa>=0.10",
     "soundfile>=0.12",
