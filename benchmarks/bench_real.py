@@ -291,38 +291,35 @@ def main(argv=None):
     data = load(args)
     cache = cache_dir(args)
 
-    models = {}
+    results, binary, tagging = {}, {}, {}
+    groups = []
+    if "baselines" in args.models:
+        groups.append(baseline_models(args, cache))
+    if "musicnn" in args.models and musicnn_available():
+        groups.append(baseline_models(args, cache, features=("musicnn",)))
     if "adff" in args.models:
-        models.update(adff_models(args, cache, {
+        groups.append(adff_models(args, cache, {
             "ADFF (cpu preset)": {}, "ADFF w/o SE": {"use_se": False},
             "ADFF w/o TFLM": {"use_tflm": False},
             "ADFF, mel-mean BiLSTM input": {"freq_pooling": "mean"}}))
-    if "baselines" in args.models:
-        models.update(baseline_models(args, cache))
-    if "musicnn" in args.models and musicnn_available():
-        models.update(baseline_models(args, cache, features=("musicnn",)))
-
-    results = {}
-    for name, model in models.items():
-        results[name] = cross_validate_quadrants(model, data, keep_first=name.startswith("ADFF"))
-        r = results[name]
-        print(f"{name:32s} 4Q {r['accuracy'].mean():.3f}  F1 {r['f1_macro'].mean():.3f}  "
-              f"A {r['arousal'].mean():.3f}  V {r['valence'].mean():.3f}  "
-              f"({r['seconds']:.0f} s)", flush=True)
-
-    binary = {}
     if "baselines" in args.models:
         from skmer.baselines import make_classifier_baseline
 
         svc = make_classifier_baseline("svc", "audio", duration=30.0, memory=cache)
         binary["SVC (AudioFeatures)"] = (cross_validate_binary(svc, data, AROUSAL_HIGH),
                                          cross_validate_binary(svc, data, VALENCE_POSITIVE))
-
-    tagging = {}
+    for models in groups:  # the section is rewritten after each group: partial runs count
+        for name, model in models.items():
+            results[name] = cross_validate_quadrants(model, data,
+                                                     keep_first=name.startswith("ADFF"))
+            r = results[name]
+            print(f"{name:32s} 4Q {r['accuracy'].mean():.3f}  F1 {r['f1_macro'].mean():.3f}  "
+                  f"A {r['arousal'].mean():.3f}  V {r['valence'].mean():.3f}  "
+                  f"({r['seconds']:.0f} s)", flush=True)
+        report(args, data, results, binary, tagging)
     if "tags" in args.models:
         tagging = run_tagging(args, data, cache)
-
-    report(args, data, results, binary, tagging)
+        report(args, data, results, binary, tagging)
     return results
 
 
@@ -335,10 +332,10 @@ def run_tagging(args, data, cache):
     from skmer.estimators import CNNTagger
     from skmer.features import AudioFeatures, LogMelTransformer
 
-    epochs = args.epochs or 30
+    epochs = args.epochs or 20
     models = {
-        "CNNTagger (from scratch)": make_pipeline(
-            LogMelTransformer(sr=16000, n_mels=96, hop=0.02, duration=30.0, memory=cache),
+        "CNNTagger (from scratch, centre 10 s)": make_pipeline(
+            LogMelTransformer(sr=16000, n_mels=96, hop=0.02, duration=10.0, memory=cache),
             CNNTagger(width=1 / 4, n_blocks=4, max_epochs=epochs, lr=1e-3,
                       random_state=args.seed, verbose=0, device=args.device)),
         "LogReg per tag (AudioFeatures)": make_pipeline(
@@ -351,7 +348,7 @@ def run_tagging(args, data, cache):
         models["LogReg per tag (musicnn)"] = make_pipeline(
             MusicnnEmbedding(memory=cache), StandardScaler(),
             MultiOutputClassifier(LogisticRegression(C=0.1, max_iter=2000)))
-        models["CNNTagger (pretrained MSD_musicnn, fine-tuned)"] = make_pipeline(
+        models["CNNTagger (pretrained MSD_musicnn, fine-tuned, centre 3 s)"] = make_pipeline(
             MusicnnMel(n_frames=187, memory=cache),
             CNNTagger(pretrained="MSD_musicnn", max_epochs=args.epochs or 5, lr=1e-4,
                       random_state=args.seed, verbose=0, device=args.device))
