@@ -44,8 +44,7 @@ def adff_pipeline(cache):
     # the cpu recipe: 20 ms hops, seg_num 4, per-band input scaling, AdamW one-cycle;
     # mel (n, 1, 500, 128) -> stack (n, 4, 125, 128) -> [valence, arousal]
     return make_adff_pipeline(duration=DURATION, preset="cpu", sr=SR, memory=cache,
-                              random_state=0, verbose=1, max_epochs=EPOCHS,
-                              target_scaling=True)
+                              random_state=0, verbose=1, max_epochs=EPOCHS)
 
 
 def baselines(cache):
