@@ -91,6 +91,7 @@ class Size:
     folds: int
     rf_trees: int
     cap_real: bool          # subsample real data sets to n_clips
+    hop: float = None       # s, STFT hop of ADFF's front end; None: the preset's
 
     def adff_params(self):
         params = dict(width=self.width, max_epochs=self.max_epochs,
@@ -105,7 +106,7 @@ SIZES = {
     "smoke": Size("smoke", n_clips=10, clip_duration=2.0, sr=8000, n_mels=32, seg_len=2.0,
                   seg_num=2, lengths=(1.0, 2.0), task_lengths=(1.0,), preset="cpu",
                   width=1 / 16, max_epochs=1, batch_size=8, lr=1e-3, folds=2, rf_trees=10,
-                  cap_real=True),
+                  cap_real=True, hop=0.01),
     # a few minutes on 2 CPU cores
     "quick": Size("quick", n_clips=80, clip_duration=8.0, sr=22050, n_mels=128, seg_len=8.0,
                   seg_num=6, lengths=(2.0, 4.0), task_lengths=(4.0,), preset="cpu",
@@ -278,6 +279,7 @@ def adff(size, args, seg_len, seg_num=None, task="regression", **overrides):
     params.update(overrides)
     return make_adff_pipeline(seg_num=seg_num or size.seg_num, duration=seg_len,
                               preset=size.preset, task=task, sr=size.sr, n_mels=size.n_mels,
+                              hop=size.hop,
                               memory=cache_dir(args), random_state=args.seed,
                               device=device_of(args), **params)
 

@@ -106,7 +106,7 @@ def report(args):
         "- Times are wall-clock on a 2-core machine shared with other jobs. Rows noted "
         "'first harness' ran before this script existed, on folds split from the songs in "
         "sorted order (another artist-grouped split of the same data; per-fold arousal / "
-        "valence were not kept, so their ± is 0); the bench_real section below has the "
+        "valence were not kept, so their ± is 0); the bench_real (4q-dev) section has the "
         "decisive 5-fold rows on this script's folds.",
         "",
         _report.markdown_table(["run", "configuration", "folds", "4Q accuracy",

@@ -56,7 +56,8 @@ data = make_music_emotion(n_clips=N_CLIPS, duration=DURATION, random_state=0,
 # (MFCC, chroma, tempo, ... 149 descriptors computed with librosa) instead, a stronger
 # but slower front end. The files are at 22050 Hz, the ``'cpu'`` preset's rate.
 models = {
-    "ADFF": make_adff_pipeline(seg_num=6, duration=DURATION, preset="cpu", memory=cache,
+    "ADFF": make_adff_pipeline(seg_num=2 if TINY else 4, duration=DURATION, preset="cpu",
+                               memory=cache,
                                random_state=0, max_epochs=EPOCHS),
     **baseline_pipelines(features="spectrogram", duration=DURATION, sr=22050,
                          memory=cache, random_state=0),

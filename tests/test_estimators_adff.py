@@ -288,8 +288,15 @@ def test_predict_input_checks(data, fitted_reg):
         fitted_reg.predict(np.zeros((3, 1, 64, 32), np.float32))
     with pytest.raises(ValueError, match="fitted with 32"):
         fitted_reg.predict(np.zeros((3, 2, 64, 40), np.float32))
+    partly_nan = np.zeros((3, 2, 64, 32), np.float32)
+    partly_nan[1, 0, 5, 5] = np.nan
     with pytest.raises(ValueError, match="X contains NaN"):
-        fitted_reg.predict(np.full((3, 2, 64, 32), np.nan, np.float32))
+        fitted_reg.predict(partly_nan)
+    # all-NaN rows mark inputs a front end could not read: NaN predictions for them only
+    failed = np.zeros((3, 2, 64, 32), np.float32)
+    failed[1] = np.nan
+    pred = fitted_reg.predict(failed)
+    assert np.isnan(pred[1]).all() and np.isfinite(pred[[0, 2]]).all()
     with pytest.raises(NotFittedError):
         ADFFRegressor(**TINY).predict(X)
     with pytest.raises(NotFittedError):
