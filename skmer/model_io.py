@@ -63,6 +63,8 @@ ALLOWED_CLASSES = frozenset({
     "skmer.features.stats.SpectrogramStats",
     "skmer.features.descriptors.AudioFeatures",
     "skmer.features.windows.SlidingWindows",
+    "skmer.pretrained.mel.MusicnnMel",
+    "skmer.pretrained.embedding.MusicnnEmbedding",
     "skmer.estimators.adff.ADFFRegressor",
     "skmer.estimators.adff.ADFFClassifier",
     "skmer.estimators.damff.DAMFFRegressor",
@@ -209,6 +211,17 @@ ALLOWED_PARAMS = {
         "frame_hop": (_real,), "hop": (_real,), "n_steps": (_none, _int), "pad": (_str,),
         "start": (_none, _real), "window": (_real,),
     },
+    "skmer.pretrained.mel.MusicnnMel": {
+        "n_frames": (_int,), "crop": (_str,), "random_state": (_none, _int),
+        "memory": (_none,), "n_jobs": (_none, _int), "verbose": (_int, _bool),
+        "on_error": (_str,),
+    },
+    "skmer.pretrained.embedding.MusicnnEmbedding": {
+        "model": (_str,), "layer": (_str,), "pooling": (_str,), "patch_hop": (_none, _int),
+        "batch_size": (_int,), "device": (_none, _str), "data_home": (_none,),
+        "memory": (_none,), "n_jobs": (_none, _int), "verbose": (_int, _bool),
+        "on_error": (_str,),
+    },
     "skmer.estimators.adff.ADFFRegressor": _net_params("skmer.nn.adff.ADFFNet", **_ADFF,
                                                        target_scaling=(_bool,)),
     "skmer.estimators.adff.ADFFClassifier": _net_params(
@@ -227,8 +240,9 @@ ALLOWED_PARAMS = {
     },
 }
 
-#: Parameters whose value in a file is ignored: machine-local, never from a stranger.
-_FORCED_PARAMS = {"memory": None, "n_jobs": None}
+#: Parameters whose value in a file is ignored: machine-local, never from a stranger
+#: (``data_home``: the musicnn weights are found in this installation).
+_FORCED_PARAMS = {"memory": None, "n_jobs": None, "data_home": None}
 
 _FITTED_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*_")
 
@@ -610,6 +624,10 @@ def _load_step(path, index, step, weights, device):
     is_net = _is_net_class(cls)
     if is_net:
         params["device"] = device
+    elif "device" in ALLOWED_PARAMS[cls_name]:  # a torch transformer (musicnn)
+        from .estimators._base import resolve_device
+
+        params["device"] = str(resolve_device(device))
     fitted = {}
     for key, value in step.get("fitted", {}).items():
         if (not _FITTED_NAME.fullmatch(key) or key in _SKORCH_RUNTIME
