@@ -98,6 +98,9 @@ def load(args):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         folds = list(cv.split(paths, y, groups))
+    for train, _ in folds:  # every per-tag model needs both classes in each training part
+        count = tags[train].sum(axis=0)
+        keep &= (count > 0) & (count < len(train))
     return dict(paths=list(paths), y=y, groups=groups, tags=tags[:, keep],
                 tag_names=[t for t, k in zip(data.tag_names, keep) if k], folds=folds,
                 n_artists=len(np.unique(groups)))

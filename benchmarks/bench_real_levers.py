@@ -9,9 +9,12 @@ under ``--cache``), average-pooled in time by ``time_pool`` (2: 20 ms frames),
 so a lever costs only its training time.
 
 A configuration is a JSON object of estimator parameters plus ``name``,
-``seg_num`` (default 4), ``time_pool`` (default 1) and ``folds`` (how many of
-the 5 folds to run, default 5). Defaults not given: width 1/8, AdamW lr 3e-3,
-weight decay 1e-2, one-cycle schedule, batch 16, 30 epochs, seed 0.
+``seg_num`` (default 4), ``time_pool`` (default 1), ``folds`` (how many of
+the 5 folds to run, default 5) and ``train_fraction`` (a stratified share of
+each training fold, for learning curves; default 1). Each run also records the
+accuracy on its own training clips (under- or over-fitting). Defaults not
+given: width 1/8, AdamW lr 3e-3, weight decay 1e-2, one-cycle schedule, batch
+16, 30 epochs, seed 0.
 
 Usage::
 
@@ -28,6 +31,8 @@ import os
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -70,6 +75,7 @@ def run(config, S, data):
     folds = cfg.pop("folds", len(data["folds"]))
     seg_num = cfg.pop("seg_num", 4)
     pool = cfg.pop("time_pool", 1)
+    fraction = cfg.pop("train_fraction", 1.0)
     if pool > 1:
         S = S[:, :, : S.shape[2] // pool * pool]
         S = S.reshape(S.shape[0], 1, -1, pool, S.shape[3]).mean(axis=3)
@@ -78,13 +84,25 @@ def run(config, S, data):
     params = {**DEFAULTS, "optimizer": torch.optim.AdamW, **cfg}
     y, scores, t = data["y"], [], time.perf_counter()
     for k, (tr, te) in enumerate(data["folds"][:folds]):
+        if fraction < 1:
+            tr = train_subset(tr, y, fraction, seed=k)
         clf = ADFFClassifier(**params).fit(X[tr], y[tr])
         scores.append(bench_real.quadrant_scores(y[te], clf.predict(X[te])))
-        print(f"{name}: fold {k + 1} 4Q accuracy {scores[-1]['accuracy']:.3f}, final train "
-              f"loss {clf.history_[-1, 'train_loss']:.3f} ({time.perf_counter() - t:.0f} s)",
+        scores[-1]["train_accuracy"] = float((clf.predict(X[tr]) == y[tr]).mean())
+        print(f"{name}: fold {k + 1} 4Q accuracy {scores[-1]['accuracy']:.3f} (training "
+              f"{scores[-1]['train_accuracy']:.3f}), final train loss "
+              f"{clf.history_[-1, 'train_loss']:.3f} ({time.perf_counter() - t:.0f} s)",
               flush=True)
     out = {key: [float(s[key]) for s in scores] for key in scores[0]}
     return dict(name=name, config=config, seconds=round(time.perf_counter() - t), **out)
+
+
+def train_subset(index, y, fraction, seed):
+    """A stratified `fraction` of the training indices (learning-curve runs)."""
+    from sklearn.model_selection import train_test_split
+
+    keep, _ = train_test_split(index, train_size=fraction, stratify=y[index], random_state=seed)
+    return np.sort(keep)
 
 
 def report(args):
@@ -94,7 +112,9 @@ def report(args):
         cfg = {k: v for k, v in e["config"].items() if k != "name"}
         rows.append([e["name"], f"`{json.dumps(cfg)}`", len(e["accuracy"]),
                      bench_real.pm(e["accuracy"]), bench_real.pm(e["arousal"]),
-                     bench_real.pm(e["valence"]), f"{e['seconds'] / 60:.1f} min",
+                     bench_real.pm(e["valence"]),
+                     bench_real.pm(e["train_accuracy"]) if "train_accuracy" in e else "",
+                     f"{e['seconds'] / 60:.1f} min",
                      e.get("note", "")])
     body = "\n".join([
         "- **Data:** 4q-dev, 450 clips; folds of `bench_real.py` (artist-grouped, stratified, "
@@ -110,7 +130,8 @@ def report(args):
         "decisive 5-fold rows on this script's folds.",
         "",
         _report.markdown_table(["run", "configuration", "folds", "4Q accuracy",
-                                "arousal bal. acc.", "valence bal. acc.", "time", "note"],
+                                "arousal bal. acc.", "valence bal. acc.",
+                                "training-set 4Q accuracy", "time", "note"],
                                rows),
     ])
     print(body)
