@@ -66,3 +66,28 @@ def test_pretrained_tagger_input_errors():
     with pytest.raises(ValueError, match=r"\(n, 1, 187, 96\)"):
         CNNTagger(pretrained="MTT_vgg", max_epochs=1, verbose=0).fit(
             MusicnnMel(n_frames=100).fit_transform(X), y)
+
+
+def test_pretrained_tagger_head_lr_and_crops():
+    """head_lr gives the new output layer its own rate; crops train on patches and
+    prediction averages the logits of every patch."""
+    import torch
+
+    X, y = toy_audio(n=8, seconds=6.0)
+    mel = MusicnnMel(n_frames=375).fit(X)
+    M = mel.transform(X)
+    tagger = CNNTagger(pretrained="MSD_musicnn", lr=1e-4, head_lr=1e-2, crop_frames=187,
+                       max_epochs=1, batch_size=8, tag_names=["tonal", "noisy"], verbose=0,
+                       random_state=0).fit(M, y)
+    groups = tagger.optimizer_.param_groups
+    head = {id(p) for p in tagger.module_.net.output.parameters()}
+    assert sorted(g["lr"] for g in groups) == [1e-4, 1e-2]
+    assert {id(p) for g in groups if g["lr"] == 1e-2 for p in g["params"]} == head
+    # prediction = mean logits of the windows [0, 187), [187, 374), [188, 375)
+    tagger.module_.eval()
+    with torch.no_grad():
+        logits = [tagger.module_(torch.from_numpy(M[:, :, s:s + 187])) for s in (0, 187, 188)]
+    expected = torch.sigmoid(torch.stack(logits).mean(0)).numpy()
+    np.testing.assert_allclose(tagger.predict_proba(M), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="head_lr"):
+        CNNTagger(pretrained="MSD_musicnn", head_lr=-1.0, max_epochs=1, verbose=0).fit(M, y)

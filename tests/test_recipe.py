@@ -214,3 +214,24 @@ def test_cpu_pipeline_derives_the_crop_from_the_front_end():
     assert make_adff_pipeline(preset="paper").named_steps["adff"].crop_frames is None
     with pytest.raises(ValueError, match="crop"):
         make_adff_pipeline(preset="cpu", crop=-1)
+
+
+@settings(max_examples=30, deadline=None)
+@given(channels=st.integers(1, 3), n_frames=st.integers(1, 40), crop=st.integers(1, 50),
+       hop=st.integers(1, 50))
+def test_tagger_crops_and_windows_cut_every_channel_alike(channels, n_frames, crop, hop):
+    from skmer.estimators._training import random_crop_frames, windows_frames
+
+    X = torch.arange(2 * channels * n_frames * 2, dtype=torch.float32).reshape(
+        2, channels, n_frames, 2)
+    length = min(crop, n_frames)
+    windows, n = windows_frames(X, crop, hop)
+    starts = window_starts(n_frames, length, hop)
+    assert n == len(starts) and windows.shape == (n * 2, channels, length, 2)
+    for w, s in enumerate(starts):
+        assert torch.equal(windows[w * 2:(w + 1) * 2], X[:, :, s:s + length])
+    crops = random_crop_frames(X, crop)
+    assert crops.shape == (2, channels, length, 2)
+    for i in range(2):  # one window of the input, the same for all its channels
+        s = int(crops[i, 0, 0, 0] - X[i, 0, 0, 0]) // 2
+        assert torch.equal(crops[i], X[i, :, s:s + length])

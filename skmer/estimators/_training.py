@@ -21,9 +21,11 @@ __all__ = [
     "LR_SCHEDULES",
     "OneCycleLambda",
     "mixup",
+    "random_crop_frames",
     "random_crop_stacked",
     "spec_augment",
     "window_starts",
+    "windows_frames",
     "windows_stacked",
 ]
 
@@ -71,6 +73,56 @@ def random_crop_stacked(X, crop_frames, generator=None):
     index = starts[:, None] + torch.arange(length, device=X.device)[None, :]
     crops = torch.gather(flat, 1, index[:, :, None].expand(n, length, n_mels))
     return _restack(crops, seg_num)
+
+
+def random_crop_frames(X, crop_frames, generator=None):
+    """A random window of ``crop_frames`` frames of each input, the same for all its channels.
+
+    Parameters
+    ----------
+    X : torch.Tensor, shape (n, C, T, M)
+        Spectrograms with ``C`` channels of ``T`` frames (the tagger's input).
+    crop_frames : int
+        Window length in frames.
+    generator : torch.Generator or None
+        Source of the window offsets (the global torch RNG when None).
+
+    Returns
+    -------
+    crops : torch.Tensor, shape (n, C, min(crop_frames, T), M)
+        Input unchanged (no copy) when ``crop_frames >= T``.
+    """
+    n, channels, n_frames, n_mels = X.shape
+    length = min(int(crop_frames), n_frames)
+    if length >= n_frames:
+        return X
+    starts = torch.randint(0, n_frames - length + 1, (n,), generator=generator, device=X.device)
+    index = starts[:, None] + torch.arange(length, device=X.device)[None, :]
+    index = index[:, None, :, None].expand(n, channels, length, n_mels)
+    return torch.gather(X, 2, index)
+
+
+def windows_frames(X, crop_frames, hop_frames):
+    """All evaluation windows of each input (:func:`window_starts`), window-major.
+
+    Parameters
+    ----------
+    X : torch.Tensor, shape (n, C, T, M)
+    crop_frames, hop_frames : int
+        Window length and hop in frames.
+
+    Returns
+    -------
+    windows : torch.Tensor, shape (n_windows * n, C, min(crop_frames, T), M)
+        Rows ``w * n .. (w + 1) * n - 1`` are window ``w`` of every input.
+    n_windows : int
+    """
+    n_frames = X.shape[2]
+    length = min(int(crop_frames), n_frames)
+    if length >= n_frames:
+        return X, 1
+    starts = window_starts(n_frames, length, hop_frames)
+    return torch.cat([X[:, :, s : s + length] for s in starts], dim=0), len(starts)
 
 
 def window_starts(total_frames, crop_frames, hop_frames):

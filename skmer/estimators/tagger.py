@@ -26,9 +26,12 @@ from sklearn.metrics import (
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
 from skorch import NeuralNet
+from skorch.dataset import unpack_data
+from skorch.utils import to_tensor
 
 from ..nn.tagger import TaggerCNN
-from ._base import _NetMixin
+from ._base import _NetMixin, resolve_device
+from ._training import random_crop_frames, windows_frames
 from .damff import TRAINING_PARAMS_DOC
 
 __all__ = ["CNNTagger", "TagWarning", "tagging_report", "tagging_scorers"]
@@ -100,7 +103,22 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
         :class:`skmer.pretrained.MusicnnMel` instead of ``LogMelTransformer``
         (``n_frames=187`` for the VGG models). `width` and `n_blocks` are
         ignored; `dropout` applies before the new output layer. Use a small
-        ``lr`` (e.g. ``1e-4``).
+        ``lr`` (e.g. ``1e-4``) and a larger `head_lr`.
+    crop_frames : int or None, default=None
+        Random-crop training: each training step sees a random window of
+        ``crop_frames`` frames of every clip (a new one each epoch); in
+        prediction the network sees every window (hop `crop_hop`) and the
+        logits are averaged over windows. ``None`` trains and predicts on the
+        whole input. For a pretrained musicnn network, ``187`` is its own
+        3 s patch.
+    crop_hop : int or None, default=None
+        Frames between prediction windows; ``None`` is ``crop_frames``
+        (windows that touch, the last one flush with the end).
+    head_lr : float or None, default=None
+        With `pretrained`: learning rate of the new output layer (the rest of
+        the network trains at `lr`). The new layer starts from random weights
+        and needs a larger rate than the pretrained ones, e.g. ``10 * lr``.
+        ``None`` trains every layer at `lr`. Ignored without `pretrained`.
 """
         + TRAINING_PARAMS_DOC.format(lr="1e-3", max_epochs=30, batch_size=16, batch_unit="clips")
         + """    criterion : torch loss class or None, default=None
@@ -190,6 +208,9 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
         verbose=1,
         module=TaggerCNN,
         pretrained=None,
+        crop_frames=None,
+        crop_hop=None,
+        head_lr=None,
         **kwargs,
     ):
         super().__init__(
@@ -215,6 +236,9 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
         self.lr_gamma = lr_gamma
         self.random_state = random_state
         self.pretrained = pretrained
+        self.crop_frames = crop_frames
+        self.crop_hop = crop_hop
+        self.head_lr = head_lr
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -267,6 +291,48 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
         self.module_ = self.initialized_instance(PretrainedMusicnnTagger, kwargs)
         return self
 
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        """Optimiser arguments (skorch API); with `pretrained` and `head_lr`, two groups."""
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        if prefix != "optimizer" or self.pretrained is None or self.head_lr is None:
+            return args, kwargs
+        head = {id(p) for p in self.module_.net.output.parameters()}
+        groups = []
+        for group in args[0]:
+            params = list(group["params"])
+            rest = [p for p in params if id(p) not in head]
+            new = [p for p in params if id(p) in head]
+            if rest:
+                groups.append({**group, "params": rest})
+            if new:
+                groups.append({**group, "params": new, "lr": float(self.head_lr)})
+        return (groups,), kwargs
+
+    def train_step_single(self, batch, **fit_params):
+        """One training step (skorch API), on a random window with `crop_frames`."""
+        if self.crop_frames is None:
+            return super().train_step_single(batch, **fit_params)
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        device = resolve_device(self.device)
+        Xi = random_crop_frames(to_tensor(Xi, device=device), self.crop_frames)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, to_tensor(yi, device=device), X=Xi, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def infer(self, x, **fit_params):
+        """Run the network (skorch API); with `crop_frames`, mean logits over windows."""
+        if self.crop_frames is None or self.module_.training:
+            return super().infer(x, **fit_params)
+        x = to_tensor(x, device=resolve_device(self.device))
+        hop = self.crop_hop if self.crop_hop is not None else self.crop_frames
+        windows, n_windows = windows_frames(x, self.crop_frames, hop)
+        out = self.module_(windows, **fit_params)
+        if n_windows == 1:
+            return out
+        return out.reshape(n_windows, x.shape[0], *out.shape[1:]).mean(dim=0)
+
     def initialize_criterion(self):
         """Build the loss (skorch API): BCE with logits for tags, cross-entropy for classes."""
         kwargs = self.get_params_for("criterion")
@@ -293,6 +359,17 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
 
     def _validate_net_params(self):
         super()._validate_net_params()
+        for name in ("crop_frames", "crop_hop"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1
+            ):
+                raise ValueError(f"{name} must be None or a positive integer, got {value!r}")
+        lr = self.head_lr
+        if lr is not None and (
+            isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 <= lr < np.inf
+        ):
+            raise ValueError(f"head_lr must be None or a finite number >= 0, got {lr!r}")
         cw = self.class_weight
         ok = cw is None or (isinstance(cw, str) and cw == "balanced")
         if isinstance(cw, dict):
