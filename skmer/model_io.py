@@ -235,7 +235,8 @@ ALLOWED_PARAMS = {
         **_net_params("skmer.nn.tagger.TaggerCNN", width=(_real,), n_blocks=(_int,),
                       dropout=(_real,), threshold=(_real,), tag_names=(_none, _seq(_str, _int)),
                       class_weight=(_none, _literal("balanced"), _str_to_real),
-                      pretrained=(_none, _str)),
+                      pretrained=(_none, _str), crop_frames=(_none, _int),
+                      crop_hop=(_none, _int), head_lr=(_none, _real)),
         "criterion": (_none, _LOSSES),
     },
 }

@@ -60,7 +60,8 @@ def test_pretrained_tagger_input_errors():
                           CNNTagger(pretrained="MSD_musicnn", max_epochs=1, verbose=0))
     with pytest.raises(ValueError, match="MusicnnMel"):
         wrong.fit(X, y)
-    with pytest.raises(ValueError, match="pretrained must be None or one of"):
+    with pytest.raises(ValueError, match=r"The 'pretrained' parameter of CNNTagger must be None "
+                                         r"or a str among \{.*'MSD_musicnn'.*Got 'VGGish'"):
         CNNTagger(pretrained="VGGish", max_epochs=1, verbose=0).fit(
             MusicnnMel().fit_transform(X), y)
     with pytest.raises(ValueError, match=r"\(n, 1, 187, 96\)"):

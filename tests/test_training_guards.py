@@ -31,14 +31,17 @@ def data():
 ])
 def test_training_parameters_are_checked_before_training(cls, param, value):
     est = cls(**{param: value})
-    with pytest.raises(ValueError, match=rf"{param} must be a (positive|finite)"):
+    expected = (rf"The '{param}' parameter of {cls.__name__} must be (an int|a float) in the "
+                r"range \[(1|0\.0), inf\)\. Got ")
+    with pytest.raises(ValueError, match=expected):
         est.fit(None, None)  # refused before X, y are even looked at
     assert not hasattr(est, "module_")
 
 
 def test_zero_epochs_is_not_a_fitted_model(data):
     X, y = data
-    with pytest.raises(ValueError, match="max_epochs must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match=r"The 'max_epochs' parameter of ADFFRegressor must be an "
+                                         r"int in the range \[1, inf\)\. Got 0 instead"):
         ADFFRegressor(**dict(TINY, max_epochs=0)).fit(X, y)
 
 

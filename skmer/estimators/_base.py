@@ -21,6 +21,7 @@ import numbers
 import re
 import sys
 from collections.abc import Mapping
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,8 +32,16 @@ from skorch.callbacks import EarlyStopping, LRScheduler, PrintLog, ProgressBar
 from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import to_tensor
 
+from .._validation import (
+    Interval,
+    NonNegativeInts,
+    PositiveInts,
+    StrOptions,
+    TorchDevice,
+    validate_constraints,
+)
 from ..exceptions import TrainingDivergedError
-from ..nn.adff import FREQ_POOLINGS, LSTM_SUMMARIES, MIN_FRAMES, MIN_MELS
+from ..nn.adff import FREQ_POOLINGS, LSTM_SUMMARIES, MIN_FRAMES, MIN_MELS, PRECISIONS
 from ._training import (
     LR_SCHEDULES,
     OneCycleLambda,
@@ -209,6 +218,11 @@ def _failed_rows(X):
 class _NetMixin:
     """Generic behaviour of skmer's skorch estimators (ADFF, DAMFF, CNN tagger).
 
+    ``_parameter_constraints`` declares the training parameters; subclasses
+    extend it with their network's (``{**_NetMixin._parameter_constraints,
+    ...}``) and :func:`skmer._validation.validate_constraints` checks them at
+    ``fit``.
+
     Goes in front of a skorch net class in the MRO. Subclasses provide
 
     * the parameters ``weight_decay``, ``lr_milestones``, ``lr_gamma`` and
@@ -220,6 +234,18 @@ class _NetMixin:
       hyper-parameters and the attributes learnt by validation (e.g.
       ``input_shape_``), raising ``AttributeError`` before ``fit``.
     """
+
+    _parameter_constraints = {
+        "lr": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": [None, Interval(Real, 0, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr_milestones": [None, NonNegativeInts()],
+        "lr_gamma": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+        "device": [None, TorchDevice()],
+        "verbose": ["verbose"],
+    }
 
     # ------------------------------------------------------------------ skorch hooks
 
@@ -392,48 +418,9 @@ class _NetMixin:
     # ------------------------------------------------------------------ validation
 
     def _validate_net_params(self):
-        """Check the generic training parameters (the network checks its own)."""
-        for name in ("max_epochs", "batch_size"):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        lr = self.lr
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 <= lr < np.inf:
-            raise ValueError(f"lr must be a finite number >= 0 (the learning rate), got {lr!r}")
-        milestones = self.lr_milestones
-        if milestones is not None:
-            if (
-                isinstance(milestones, (str, bytes))
-                or not hasattr(milestones, "__iter__")
-                or not all(
-                    isinstance(m, numbers.Integral) and not isinstance(m, bool) and m >= 0
-                    for m in milestones
-                )
-            ):
-                raise ValueError(
-                    "lr_milestones must be None or a sequence of non-negative epoch numbers, "
-                    f"got {milestones!r}"
-                )
-        if not isinstance(self.lr_gamma, numbers.Real) or not self.lr_gamma > 0:
-            raise ValueError(f"lr_gamma must be a positive number, got {self.lr_gamma!r}")
-        wd = self.weight_decay
-        if wd is not None and (not isinstance(wd, numbers.Real) or not wd >= 0):
-            raise ValueError(f"weight_decay must be None or >= 0, got {wd!r}")
-        rs = self.random_state
-        if not (
-            rs is None
-            or (isinstance(rs, numbers.Integral) and not isinstance(rs, bool))
-            or isinstance(rs, np.random.RandomState)
-        ):
-            raise ValueError(
-                f"random_state must be None, an int or a numpy RandomState, got {rs!r}"
-            )
-        try:
-            device = torch.device(resolve_device(self.device) or "cpu")
-        except (RuntimeError, TypeError) as exc:
-            raise ValueError(
-                f"device must be 'cpu', 'cuda', 'auto' or a torch device, got {self.device!r}"
-            ) from exc
+        """Check the parameters against ``_parameter_constraints``; then CUDA availability."""
+        validate_constraints(self)
+        device = torch.device(resolve_device(self.device) or "cpu")
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(
                 f"device={self.device!r} but CUDA is not available; use device='cpu' or 'auto'"
@@ -538,6 +525,29 @@ class _ADFFMixin(_NetMixin):
     Subclasses implement ``_validate_y(y, n_samples, reset)`` returning the
     target as passed to skorch, and ``_n_module_outputs()``.
     """
+
+    _parameter_constraints = {
+        **_NetMixin._parameter_constraints,
+        "width": [Interval(Real, 0, None, closed="neither")],
+        "lstm_hidden": [Interval(Integral, 1, None, closed="left")],
+        "fc_sizes": [PositiveInts()],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "se_reduction": [Interval(Integral, 1, None, closed="left")],
+        "use_se": ["boolean"],
+        "use_tflm": ["boolean"],
+        "precision": [StrOptions(set(PRECISIONS))],
+        "channels_last": ["boolean"],
+        "lstm_summary": [StrOptions(set(LSTM_SUMMARIES))],
+        "freq_pooling": [StrOptions(set(FREQ_POOLINGS))],
+        "input_scaling": [None, StrOptions({s for s in INPUT_SCALINGS if s is not None})],
+        "crop_frames": [None, Interval(Integral, MIN_FRAMES, None, closed="left")],
+        "crop_hop": [None, Interval(Integral, 1, None, closed="left")],
+        "mixup_alpha": [Interval(Real, 0, None, closed="left")],
+        "spec_augment": [Interval(Integral, 0, None, closed="left")],
+        "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
+        "early_stopping": [None, Interval(Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    }
 
     def _init_adff_params(
         self,
@@ -648,47 +658,6 @@ class _ADFFMixin(_NetMixin):
         if isinstance(rs, numbers.Integral):
             return int(rs)
         return int(check_random_state(rs).randint(np.iinfo(np.int32).max))
-
-    def _validate_recipe_params(self):
-        if not isinstance(self.lstm_summary, str) or self.lstm_summary not in LSTM_SUMMARIES:
-            raise ValueError(
-                f"lstm_summary must be one of {LSTM_SUMMARIES}, got {self.lstm_summary!r}"
-            )
-        if not isinstance(self.freq_pooling, str) or self.freq_pooling not in FREQ_POOLINGS:
-            raise ValueError(
-                f"freq_pooling must be one of {FREQ_POOLINGS}, got {self.freq_pooling!r}"
-            )
-        if not (self.input_scaling is None or isinstance(self.input_scaling, str)) or (
-            self.input_scaling not in INPUT_SCALINGS
-        ):
-            raise ValueError(
-                f"input_scaling must be one of {INPUT_SCALINGS}, got {self.input_scaling!r}"
-            )
-        for name in ("crop_frames", "crop_hop", "early_stopping"):
-            value = getattr(self, name)
-            if value is not None and not _positive_int(value):
-                raise ValueError(f"{name} must be None or a positive integer, got {value!r}")
-        if self.crop_frames is not None and self.crop_frames < MIN_FRAMES:
-            raise ValueError(
-                f"crop_frames must be at least {MIN_FRAMES} frames, got {self.crop_frames!r}"
-            )
-        a = self.mixup_alpha
-        if isinstance(a, bool) or not isinstance(a, numbers.Real) or not a >= 0:
-            raise ValueError(f"mixup_alpha must be a number >= 0 (0: off), got {a!r}")
-        m = self.spec_augment
-        if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 0:
-            raise ValueError(f"spec_augment must be an integer >= 0 (0: off), got {m!r}")
-        if not isinstance(self.lr_schedule, str) or self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(
-                f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}"
-            )
-        f = self.validation_fraction
-        if isinstance(f, bool) or not isinstance(f, numbers.Real) or not 0 < f < 1:
-            raise ValueError(f"validation_fraction must be in (0, 1), got {f!r}")
-
-    def _validate_net_params(self):
-        super()._validate_net_params()
-        self._validate_recipe_params()
 
     def _learn_input_scaling(self, X):
         """Per-band (or global) mean and std of the training input, float32 (n_mels,)."""

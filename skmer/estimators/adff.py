@@ -19,6 +19,7 @@ from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EpochScoring
 from skorch.utils import to_numpy
 
+from .._validation import ClassWeight, StrOptions
 from ..nn.adff import ADFFNet
 from ._base import _NETWORK_PARAMS_DOC, PAPER_LR_MILESTONES, _ADFFMixin
 
@@ -180,6 +181,11 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
         )
         self.target_scaling = target_scaling
 
+    _parameter_constraints = {
+        **_ADFFMixin._parameter_constraints,
+        "target_scaling": ["boolean"],
+    }
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False  # needs (n, seg_num, T, M)
@@ -211,10 +217,6 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
         n_outputs = 1 if y.ndim == 1 else y.shape[1]
         y = y.reshape(n_samples, n_outputs)
         if reset:
-            if not isinstance(self.target_scaling, (bool, np.bool_)):
-                raise ValueError(
-                    f"target_scaling must be True or False, got {self.target_scaling!r}"
-                )
             self.n_outputs_ = n_outputs
             self.y_ndim_ = 1 if y_ndim == 1 else 2
             if self.target_scaling:
@@ -419,6 +421,11 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
         )
         self.class_weight = class_weight
 
+    _parameter_constraints = {
+        **_ADFFMixin._parameter_constraints,
+        "class_weight": [None, StrOptions({"balanced"}), ClassWeight()],
+    }
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False  # needs (n, seg_num, T, M)
@@ -512,11 +519,6 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
                     )
                 self.class_weight_ = np.array(
                     [float(self.class_weight.get(label, 1.0)) for label in labels.tolist()]
-                )
-            else:
-                raise ValueError(
-                    "class_weight must be None, 'balanced' or a dict {label: weight}, got "
-                    f"{self.class_weight!r}"
                 )
         return y_enc
 

@@ -9,9 +9,9 @@ ROC-AUC).
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from functools import partial
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -29,7 +29,9 @@ from skorch import NeuralNet
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 
+from .._validation import ClassWeight, Interval, StrOptions
 from ..nn.tagger import TaggerCNN
+from ..pretrained._musicnn import MUSICNN_MODELS
 from ._base import _NetMixin, resolve_device
 from ._training import random_crop_frames, windows_frames
 from .damff import TRAINING_PARAMS_DOC
@@ -240,6 +242,18 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
         self.crop_hop = crop_hop
         self.head_lr = head_lr
 
+    _parameter_constraints = {
+        **_NetMixin._parameter_constraints,
+        "width": [Interval(Real, 0, None, closed="neither")],
+        "n_blocks": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "class_weight": [None, StrOptions({"balanced"}), ClassWeight()],
+        "pretrained": [None, StrOptions(set(MUSICNN_MODELS))],
+        "crop_frames": [None, Interval(Integral, 1, None, closed="left")],
+        "crop_hop": [None, Interval(Integral, 1, None, closed="left")],
+        "head_lr": [None, Interval(Real, 0, None, closed="left")],
+    }
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False  # needs (n, C, T, M)
@@ -356,29 +370,6 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
         return partial(torch.softmax, dim=-1)
 
     # ------------------------------------------------------------------ validation
-
-    def _validate_net_params(self):
-        super()._validate_net_params()
-        for name in ("crop_frames", "crop_hop"):
-            value = getattr(self, name)
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1
-            ):
-                raise ValueError(f"{name} must be None or a positive integer, got {value!r}")
-        lr = self.head_lr
-        if lr is not None and (
-            isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 <= lr < np.inf
-        ):
-            raise ValueError(f"head_lr must be None or a finite number >= 0, got {lr!r}")
-        cw = self.class_weight
-        ok = cw is None or (isinstance(cw, str) and cw == "balanced")
-        if isinstance(cw, dict):
-            ok = all(isinstance(w, numbers.Real) and np.isfinite(w) and w >= 0 for w in cw.values())
-        if not ok:
-            raise ValueError(
-                "class_weight must be None, 'balanced' or a dict {tag or label: weight >= 0}, "
-                f"got {cw!r}"
-            )
 
     def _dict_weights(self, names):
         """Loss weights from a ``class_weight`` dict (1 for names it does not list)."""

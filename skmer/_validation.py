@@ -1,0 +1,157 @@
+"""Declared parameter validation, the scikit-learn way.
+
+Every skmer estimator declares its parameters' types and ranges in a class
+attribute ``_parameter_constraints`` (a dict ``name -> list of constraints``,
+the language of :mod:`sklearn.utils._param_validation`: ``Interval``,
+``StrOptions``, ``None``, ``"boolean"``, ``"random_state"``, types ...).
+A subclass extends its parent's dict, as imbalanced-learn does::
+
+    _parameter_constraints = {**_NetMixin._parameter_constraints,
+                              "width": [Interval(Real, 0, None, closed="neither")]}
+
+:func:`validate_constraints` checks them at ``fit`` and raises scikit-learn's
+``InvalidParameterError`` (a ``ValueError`` and ``TypeError``) naming the
+parameter, the estimator and what was expected. The skorch estimators call it
+from their own ``fit`` because skorch owns ``NeuralNet._validate_params``; it
+is scikit-learn's ``validate_parameter_constraints`` loop, extended to the
+constraints below.
+Only checks that relate several values (``fmin < fmax``, ``seg_num`` against
+the number of frames) are written by hand.
+
+This module also holds the few constraints scikit-learn does not have.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+    make_constraint,
+)
+
+__all__ = [
+    "ClassWeight",
+    "HasMethods",
+    "Interval",
+    "InvalidParameterError",
+    "NonNegativeInts",
+    "Options",
+    "PositiveInts",
+    "StrOptions",
+    "TorchDevice",
+    "validate_constraints",
+]
+
+def validate_constraints(obj, names=None):
+    """Check ``obj``'s parameters against ``type(obj)._parameter_constraints``.
+
+    Parameters
+    ----------
+    obj : estimator
+        Any object with a ``_parameter_constraints`` class attribute; its
+        parameters are read as attributes.
+    names : iterable of str or None, default=None
+        Check only these parameters (default: all declared ones).
+
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        For the first parameter that meets none of its constraints, with
+        scikit-learn's message ("The 'lr' parameter of ADFFRegressor must be
+        a float in the range [0, inf). Got -1.0 instead.").
+    """
+    declared = type(obj)._parameter_constraints
+    caller = type(obj).__name__
+    for name in declared if names is None else names:
+        if not hasattr(obj, name) or declared[name] == "no_validation":
+            continue
+        value = getattr(obj, name)
+        constraints = [c if isinstance(c, _SkmerConstraint) else make_constraint(c)
+                       for c in declared[name]]
+        if any(_satisfies(c, value) for c in constraints):
+            continue
+        shown = [str(c) for c in constraints if not getattr(c, "hidden", False)]
+        expected = shown[0] if len(shown) == 1 else (
+            f"{', '.join(shown[:-1])} or {shown[-1]}")
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {caller} must be {expected}. Got {value!r} instead."
+        )
+
+
+def _satisfies(constraint, value):
+    # True and False are no numbers here (scikit-learn's Interval(Integral) accepts them)
+    if isinstance(constraint, Interval) and isinstance(value, (bool, np.bool_)):
+        return False
+    return constraint.is_satisfied_by(value)
+
+
+class _SkmerConstraint:
+    """Base of the constraints scikit-learn does not provide."""
+
+    hidden = False
+
+    def is_satisfied_by(self, val):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class NonNegativeInts(_SkmerConstraint):
+    """A non-empty or empty sequence of integers >= 0 (e.g. learning-rate milestones)."""
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, (str, bytes)) or not hasattr(val, "__iter__"):
+            return False
+        return all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 0 for v in val)
+
+    def __str__(self):
+        return "a sequence of non-negative integers"
+
+
+class PositiveInts(_SkmerConstraint):
+    """A sequence of integers >= 1 (e.g. the sizes of fully connected layers)."""
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, (str, bytes)) or not hasattr(val, "__iter__"):
+            return False
+        return all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in val)
+
+    def __str__(self):
+        return "a sequence of positive integers"
+
+
+class ClassWeight(_SkmerConstraint):
+    """A dict mapping labels (or tag names) to finite weights >= 0."""
+
+    def is_satisfied_by(self, val):
+        return isinstance(val, dict) and all(
+            isinstance(w, Real) and not isinstance(w, bool) and np.isfinite(w) and w >= 0
+            for w in val.values()
+        )
+
+    def __str__(self):
+        return "a dict {label: weight >= 0}"
+
+
+class TorchDevice(_SkmerConstraint):
+    """``'auto'`` or anything :class:`torch.device` accepts (``'cpu'``, ``'cuda:0'``, ...)."""
+
+    def is_satisfied_by(self, val):
+        import torch
+
+        if isinstance(val, str) and val == "auto":
+            return True
+        if isinstance(val, bool):
+            return False
+        try:
+            torch.device(val)
+        except (RuntimeError, TypeError, ValueError):
+            return False
+        return True
+
+    def __str__(self):
+        return "'cpu', 'cuda', 'auto' or a torch device"
