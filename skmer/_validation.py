@@ -23,6 +23,7 @@ This module also holds the few constraints scikit-learn does not have.
 
 from __future__ import annotations
 
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -36,6 +37,12 @@ from sklearn.utils._param_validation import (
 )
 
 __all__ = [
+    "MEMORY",
+    "NON_NEGATIVE",
+    "N_JOBS",
+    "ON_ERROR",
+    "POSITIVE",
+    "POSITIVE_INT",
     "ClassWeight",
     "HasMethods",
     "Interval",
@@ -47,6 +54,18 @@ __all__ = [
     "TorchDevice",
     "validate_constraints",
 ]
+
+#: Shorthands used by several estimators.
+POSITIVE = Interval(Real, 0, None, closed="neither")
+NON_NEGATIVE = Interval(Real, 0, None, closed="left")
+POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+#: ``memory``: a cache folder or a ``joblib.Memory`` (anything with ``cache``), or None.
+MEMORY = [None, str, os.PathLike, HasMethods(["cache"])]
+#: ``n_jobs``, as in joblib.
+N_JOBS = [None, Integral]
+#: ``on_error`` of the batch extractors.
+ON_ERROR = [StrOptions({"raise", "skip", "warn"})]
+
 
 def validate_constraints(obj, names=None):
     """Check ``obj``'s parameters against ``type(obj)._parameter_constraints``.

@@ -217,7 +217,8 @@ def test_embedding_params_and_names(data_home):
         MusicnnEmbedding(layer="pool5").fit(X)
     with pytest.raises(ValueError, match="layer 'penultimate' is not available for MTT_vgg"):
         MusicnnEmbedding(model="MTT_vgg").fit(X)
-    with pytest.raises(ValueError, match="pooling must be one of"):
+    with pytest.raises(ValueError, match=r"'pooling' parameter of MusicnnEmbedding must be a str "
+                                         r"among \{.*'mean\+std'.*Got 'median'"):
         MusicnnEmbedding(pooling="median").fit(X)
     assert MusicnnEmbedding(model="MTT_vgg", layer="pool5", pooling="mean",
                             data_home=data_home).fit(X).transform(X).shape == (2, 256)

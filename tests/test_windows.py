@@ -161,12 +161,14 @@ def test_pad_error_and_other_modes():
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"window": 0}, "window must be a number > 0"),
-        ({"hop": -0.5}, "hop must be"),
-        ({"frame_hop": "x"}, "frame_hop must be"),
-        ({"start": -1.0}, "start must be"),
-        ({"n_steps": 2.5}, "n_steps must be an integer"),
-        ({"pad": "reflect"}, "pad must be one of"),
+        ({"window": 0}, r"'window' parameter of SlidingWindows must be a float in the range "
+                        r"\(0\.0, inf\)\. Got 0 instead"),
+        ({"hop": -0.5}, r"'hop' parameter of SlidingWindows must be a float in the range \(0"),
+        ({"frame_hop": "x"}, r"'frame_hop' parameter of SlidingWindows must be a float"),
+        ({"start": -1.0}, r"'start' parameter of SlidingWindows must be None or a float in the "
+                          r"range \[0\.0, inf\)"),
+        ({"n_steps": 2.5}, r"'n_steps' parameter of SlidingWindows must be None or an int"),
+        ({"pad": "reflect"}, r"'pad' parameter of SlidingWindows must be a str among \{"),
         ({"window": 0.001}, "shorter than one frame"),
     ],
 )

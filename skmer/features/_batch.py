@@ -234,19 +234,11 @@ def file_identity(path):
     return (str(p.resolve()), st.st_size, st.st_mtime_ns)
 
 
-def check_memory(memory):
-    """``None``, a folder path or a ``joblib.Memory`` -> a ``joblib.Memory`` or None."""
-    if memory is None:
-        return None
-    import joblib
+def as_memory(memory):
+    """:func:`sklearn.utils.validation.check_memory`, also for a path-like folder."""
+    from sklearn.utils.validation import check_memory
 
-    if isinstance(memory, str | os.PathLike):
-        return joblib.Memory(os.fspath(memory), verbose=0)
-    if isinstance(memory, joblib.Memory):
-        return memory
-    raise TypeError(
-        f"memory must be None, a folder path or a joblib.Memory; got {type(memory).__name__}"
-    )
+    return check_memory(os.fspath(memory) if isinstance(memory, os.PathLike) else memory)
 
 
 def check_choice(name, value, options):

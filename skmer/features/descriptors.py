@@ -8,14 +8,21 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import (
+    MEMORY,
+    N_JOBS,
+    NON_NEGATIVE,
+    ON_ERROR,
+    POSITIVE,
+    POSITIVE_INT,
+    StrOptions,
+    validate_constraints,
+)
 from ..audio import ClipSpec, load_audio
 from ._batch import (
     CROP_MODES,
-    ON_ERROR_MODES,
+    as_memory,
     as_sources,
-    check_choice,
-    check_memory,
-    check_positive,
     check_waveform_width,
     crop_start,
     file_identity,
@@ -235,9 +242,7 @@ def _source_descriptors(source, index, cfg):
         if cfg["crop"] == "random" and n_out is not None:
             rng = source_rng(cfg["random_state"], source, index)
             seed = int(rng.integers(0, 2**63 - 1))
-        cacheable = cfg["memory"] is not None and (
-            cfg["crop"] != "random" or isinstance(cfg["random_state"], Integral)
-        )
+        cacheable = cfg["crop"] != "random" or isinstance(cfg["random_state"], Integral)
         compute = cfg["memory"].cache(_file_descriptors) if cacheable else _file_descriptors
         return compute(
             file_identity(source.path), source.offset, source.duration, cfg["sr"], cfg["n_mfcc"],
@@ -311,6 +316,19 @@ class AudioFeatures(TransformerMixin, BaseEstimator):
     >>> baseline = make_pipeline(AudioFeatures(duration=20), StandardScaler(), SVR())
     """
 
+    _parameter_constraints = {
+        "sr": [POSITIVE_INT],
+        "n_mfcc": [POSITIVE_INT],
+        "duration": [None, POSITIVE],
+        "crop": [StrOptions(set(CROP_MODES))],
+        "min_duration": [NON_NEGATIVE],
+        "random_state": ["random_state"],
+        "memory": MEMORY,
+        "n_jobs": N_JOBS,
+        "verbose": ["verbose"],
+        "on_error": ON_ERROR,
+    }
+
     def __init__(
         self,
         sr=22050,
@@ -347,13 +365,7 @@ class AudioFeatures(TransformerMixin, BaseEstimator):
         -------
         self : AudioFeatures
         """
-        check_positive("sr", self.sr, integer=True)
-        check_positive("n_mfcc", self.n_mfcc, integer=True)
-        check_positive("duration", self.duration, allow_none=True)
-        check_positive("min_duration", self.min_duration, allow_zero=True)
-        check_choice("crop", self.crop, CROP_MODES)
-        check_choice("on_error", self.on_error, ON_ERROR_MODES)
-        check_memory(self.memory)
+        validate_constraints(self)
         set_waveform_width(self, as_sources(X, sr=self.sr))
         self.n_features_out_ = len(_feature_names(self.n_mfcc))
         return self
@@ -380,7 +392,7 @@ class AudioFeatures(TransformerMixin, BaseEstimator):
             "crop": self.crop,
             "min_duration": self.min_duration,
             "random_state": self.random_state,
-            "memory": check_memory(self.memory),
+            "memory": as_memory(self.memory),
         }
         import_librosa()
         results = run_batch(

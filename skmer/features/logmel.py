@@ -6,15 +6,22 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import (
+    MEMORY,
+    N_JOBS,
+    NON_NEGATIVE,
+    ON_ERROR,
+    POSITIVE,
+    POSITIVE_INT,
+    StrOptions,
+    validate_constraints,
+)
 from ..audio import ClipSpec, load_audio
 from ._batch import (
     CROP_MODES,
-    ON_ERROR_MODES,
     SpectrogramOutputMixin,
+    as_memory,
     as_sources,
-    check_choice,
-    check_memory,
-    check_positive,
     check_waveform_width,
     crop_start,
     file_identity,
@@ -43,9 +50,7 @@ def _source_log_mel(source, index, cfg):
     decode_args = (cfg["sr"], cfg["n_fft"], cfg["hop_length"], cfg["n_mels"], cfg["fmin"],
                    cfg["fmax"])
     if isinstance(source, ClipSpec):
-        compute = _file_power_mel
-        if cfg["memory"] is not None:
-            compute = cfg["memory"].cache(_file_power_mel)
+        compute = cfg["memory"].cache(_file_power_mel)
         S, n_audio = compute(
             file_identity(source.path), source.offset, source.duration, *decode_args
         )
@@ -177,6 +182,24 @@ class LogMelTransformer(SpectrogramOutputMixin, TransformerMixin, BaseEstimator)
     (2, 1, 2000, 128)
     """
 
+    _parameter_constraints = {
+        "sr": [POSITIVE_INT],
+        "n_mels": [POSITIVE_INT],
+        "window": [POSITIVE],
+        "hop": [POSITIVE],
+        "fmin": [NON_NEGATIVE],
+        "fmax": [None, POSITIVE],
+        "top_db": [None, POSITIVE],
+        "duration": [None, POSITIVE],
+        "crop": [StrOptions(set(CROP_MODES))],
+        "min_duration": [NON_NEGATIVE],
+        "random_state": ["random_state"],
+        "memory": MEMORY,
+        "n_jobs": N_JOBS,
+        "verbose": ["verbose"],
+        "on_error": ON_ERROR,
+    }
+
     def __init__(
         self,
         sr=44100,
@@ -211,18 +234,9 @@ class LogMelTransformer(SpectrogramOutputMixin, TransformerMixin, BaseEstimator)
         self.verbose = verbose
         self.on_error = on_error
 
-    def _validate_params(self):
-        check_positive("sr", self.sr, integer=True)
-        check_positive("n_mels", self.n_mels, integer=True)
-        check_positive("window", self.window)
-        check_positive("hop", self.hop)
-        check_positive("fmin", self.fmin, allow_zero=True)
-        check_positive("fmax", self.fmax, allow_none=True)
-        check_positive("top_db", self.top_db, allow_none=True)
-        check_positive("duration", self.duration, allow_none=True)
-        check_positive("min_duration", self.min_duration, allow_zero=True)
-        check_choice("crop", self.crop, CROP_MODES)
-        check_choice("on_error", self.on_error, ON_ERROR_MODES)
+    def _stft_sizes(self):
+        """Validate the parameters; return ``(n_fft, hop_length)`` in samples."""
+        validate_constraints(self)
         fmax = self.sr / 2 if self.fmax is None else self.fmax
         if fmax > self.sr / 2 or self.fmin >= fmax:
             raise ValueError(
@@ -236,7 +250,6 @@ class LogMelTransformer(SpectrogramOutputMixin, TransformerMixin, BaseEstimator)
                 f"window={self.window} s and hop={self.hop} s are too short at sr={self.sr} Hz "
                 f"({n_fft} and {hop_length} samples)"
             )
-        check_memory(self.memory)
         return n_fft, hop_length
 
     def fit(self, X, y=None):
@@ -252,7 +265,7 @@ class LogMelTransformer(SpectrogramOutputMixin, TransformerMixin, BaseEstimator)
         -------
         self : LogMelTransformer
         """
-        self.n_fft_, self.hop_length_ = self._validate_params()
+        self.n_fft_, self.hop_length_ = self._stft_sizes()
         self.n_frames_ = None if self.duration is None else int(round(self.duration / self.hop))
         set_waveform_width(self, as_sources(X, sr=self.sr))
         return self
@@ -291,7 +304,7 @@ class LogMelTransformer(SpectrogramOutputMixin, TransformerMixin, BaseEstimator)
             "crop": self.crop,
             "min_duration": self.min_duration,
             "random_state": self.random_state,
-            "memory": check_memory(self.memory),
+            "memory": as_memory(self.memory),
         }
         results = run_batch(
             _source_log_mel, sources, (cfg,), n_jobs=self.n_jobs, verbose=self.verbose,

@@ -31,7 +31,14 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
-from ._batch import SpectrogramOutputMixin, check_choice, check_positive
+from .._validation import (
+    NON_NEGATIVE,
+    POSITIVE,
+    POSITIVE_INT,
+    StrOptions,
+    validate_constraints,
+)
+from ._batch import SpectrogramOutputMixin, check_positive
 
 __all__ = ["PAD_MODES", "SlidingWindows", "align_dynamic_annotations", "window_ends"]
 
@@ -180,6 +187,15 @@ class SlidingWindows(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
     (3, 10, 1, 100, 64)
     """
 
+    _parameter_constraints = {
+        "window": [POSITIVE],
+        "hop": [POSITIVE],
+        "start": [None, NON_NEGATIVE],
+        "n_steps": [None, POSITIVE_INT],
+        "frame_hop": [POSITIVE],
+        "pad": [StrOptions(set(PAD_MODES))],
+    }
+
     def __init__(self, window=1.0, hop=0.5, start=None, n_steps=None, frame_hop=0.01,
                  pad="edge"):
         self.window = window
@@ -195,12 +211,7 @@ class SlidingWindows(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
         return self.hop if self.start is None else self.start
 
     def _check_params(self):
-        check_positive("window", self.window)
-        check_positive("hop", self.hop)
-        check_positive("frame_hop", self.frame_hop)
-        check_positive("start", self.start, allow_none=True, allow_zero=True)
-        check_positive("n_steps", self.n_steps, allow_none=True, integer=True)
-        check_choice("pad", self.pad, PAD_MODES)
+        validate_constraints(self)
         frames = _frames(self.window, self.frame_hop)
         if frames < 1:
             raise ValueError(

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import (
+    MEMORY,
+    N_JOBS,
+    ON_ERROR,
+    POSITIVE_INT,
+    StrOptions,
+    validate_constraints,
+)
 from ..audio import ClipSpec, load_audio
 from ..features._batch import (
-    ON_ERROR_MODES,
+    as_memory,
     as_sources,
-    check_choice,
-    check_memory,
     check_waveform_width,
     file_identity,
     run_batch,
@@ -79,9 +85,7 @@ def _file_outputs(identity, offset, duration, model, hop, data_home, device, bat
 def _source_outputs(source, index, cfg):
     args = (cfg["model"], cfg["hop"], cfg["data_home"], cfg["device"], cfg["batch_size"])
     if isinstance(source, ClipSpec):
-        compute = _file_outputs
-        if cfg["memory"] is not None:
-            compute = cfg["memory"].cache(_file_outputs, ignore=["device", "batch_size"])
+        compute = cfg["memory"].cache(_file_outputs, ignore=["device", "batch_size"])
         return compute(file_identity(source.path), source.offset, source.duration, *args)
     return patch_outputs(musicnn_patches(musicnn_mel(source), cfg["hop"]), cfg["model"],
                          *args[2:])
@@ -170,6 +174,19 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
     (2, 400)
     """
 
+    _parameter_constraints = {
+        "model": [StrOptions(set(MUSICNN_MODELS))],
+        "layer": [str],
+        "pooling": [StrOptions(set(POOLINGS))],
+        "patch_hop": [None, POSITIVE_INT],
+        "batch_size": [POSITIVE_INT],
+        "data_home": [None, str, os.PathLike],
+        "memory": MEMORY,
+        "n_jobs": N_JOBS,
+        "verbose": ["verbose"],
+        "on_error": ON_ERROR,
+    }
+
     def __init__(self, model="MSD_musicnn", layer="penultimate", pooling="mean+std",
                  patch_hop=None, batch_size=32, device="cpu", data_home=None, memory=None,
                  n_jobs=None, verbose=0, on_error="raise"):
@@ -186,22 +203,13 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
         self.on_error = on_error
 
     def _validate(self):
-        check_choice("model", self.model, MUSICNN_MODELS)
+        validate_constraints(self)
         layers = MUSICNN_LAYERS[_arch(self.model)]
         if self.layer not in layers:
             raise ValueError(
                 f"layer {self.layer!r} is not available for {self.model}; choose one of "
                 f"{list(layers)}"
             )
-        check_choice("pooling", self.pooling, POOLINGS)
-        check_choice("on_error", self.on_error, ON_ERROR_MODES)
-        for name in ("patch_hop", "batch_size"):
-            value = getattr(self, name)
-            if name == "patch_hop" and value is None:
-                continue
-            if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        check_memory(self.memory)
 
     def fit(self, X, y=None):
         """Validate the parameters and X, locate the weights; nothing is learned.
@@ -237,7 +245,7 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
             "data_home": self.data_home,
             "device": str(self.device),
             "batch_size": int(self.batch_size),
-            "memory": check_memory(self.memory),
+            "memory": as_memory(self.memory),
         }
         return run_batch(_source_outputs, sources, (cfg,), n_jobs=self.n_jobs,
                          verbose=self.verbose, on_error=self.on_error, desc="musicnn")

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import (
+    MEMORY,
+    N_JOBS,
+    ON_ERROR,
+    POSITIVE_INT,
+    StrOptions,
+    validate_constraints,
+)
 from ..audio import ClipSpec, load_audio
 from ..features._batch import (
     CROP_MODES,
-    ON_ERROR_MODES,
     SpectrogramOutputMixin,
+    as_memory,
     as_sources,
-    check_choice,
-    check_memory,
     check_waveform_width,
     crop_start,
     file_identity,
@@ -35,7 +39,7 @@ def _file_mel(identity, offset, duration):
 
 def _source_mel(source, index, cfg):
     if isinstance(source, ClipSpec):
-        compute = _file_mel if cfg["memory"] is None else cfg["memory"].cache(_file_mel)
+        compute = cfg["memory"].cache(_file_mel)
         S = compute(file_identity(source.path), source.offset, source.duration)
     else:
         S = musicnn_mel(source)
@@ -82,6 +86,16 @@ class MusicnnMel(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
     >>> model.fit(paths, tag_matrix)  # doctest: +SKIP
     """
 
+    _parameter_constraints = {
+        "n_frames": [POSITIVE_INT],
+        "crop": [StrOptions(set(CROP_MODES))],
+        "random_state": ["random_state"],
+        "memory": MEMORY,
+        "n_jobs": N_JOBS,
+        "verbose": ["verbose"],
+        "on_error": ON_ERROR,
+    }
+
     def __init__(self, n_frames=N_FRAMES, crop="center", random_state=None, memory=None,
                  n_jobs=None, verbose=0, on_error="raise"):
         self.n_frames = n_frames
@@ -94,14 +108,9 @@ class MusicnnMel(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Validate the parameters and X; nothing is learned."""
-        n = self.n_frames
-        if not isinstance(n, Integral) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"n_frames must be a positive integer, got {n!r}")
-        check_choice("crop", self.crop, CROP_MODES)
-        check_choice("on_error", self.on_error, ON_ERROR_MODES)
-        check_memory(self.memory)
+        validate_constraints(self)
         set_waveform_width(self, as_sources(X, sr=SR))
-        self.n_frames_ = int(n)
+        self.n_frames_ = int(self.n_frames)
         return self
 
     def transform(self, X):
@@ -110,7 +119,7 @@ class MusicnnMel(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
         sources = as_sources(X, sr=SR)
         check_waveform_width(self, sources)
         cfg = {"n_frames": self.n_frames_, "crop": self.crop, "random_state": self.random_state,
-               "memory": check_memory(self.memory)}
+               "memory": as_memory(self.memory)}
         results = run_batch(_source_mel, sources, (cfg,), n_jobs=self.n_jobs,
                             verbose=self.verbose, on_error=self.on_error, desc="musicnn mel")
         out = np.full((len(results), 1, self.n_frames_, N_MELS), np.nan, dtype=np.float32)
