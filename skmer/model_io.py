@@ -626,7 +626,7 @@ def _load_step(path, index, step, weights, device):
     if is_net:
         params["device"] = device
     elif "device" in ALLOWED_PARAMS[cls_name]:  # a torch transformer (musicnn)
-        from .estimators._base import resolve_device
+        from ._device import resolve_device
 
         params["device"] = str(resolve_device(device))
     fitted = {}

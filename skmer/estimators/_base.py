@@ -32,6 +32,7 @@ from skorch.callbacks import EarlyStopping, LRScheduler, PrintLog, ProgressBar
 from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import to_tensor
 
+from .._device import resolve_device
 from .._validation import (
     Interval,
     NonNegativeInts,
@@ -60,109 +61,6 @@ _RECIPE = (
     "Use LogMelTransformer followed by SegmentStacker to produce it, e.g. "
     "make_pipeline(LogMelTransformer(), SegmentStacker(seg_num=6), {name}())"
 )
-
-
-def resolve_device(device):
-    """Turn ``'auto'`` into ``'cuda'`` or ``'cpu'``; return other values unchanged.
-
-    Parameters
-    ----------
-    device : str, torch.device or None
-        ``'auto'`` selects ``'cuda'`` when :func:`torch.cuda.is_available`,
-        else ``'cpu'``.
-
-    Returns
-    -------
-    device : str, torch.device or None
-    """
-    if isinstance(device, str) and device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
-
-
-# Shared numpydoc text of the two estimators' parameters (formatted into each
-# class docstring).
-_NETWORK_PARAMS_DOC = """\
-    width : float, default=1.0
-        Channel multiplier of the VGG16 convolution levels: ``1.0`` is VGG16's
-        64-128-256-512-512 channels as in the paper. ``1/8`` trains a toy
-        problem on a laptop CPU in under a minute.
-    lstm_hidden : int, default=64
-        Hidden size of each direction of the per-level 2-layer BiLSTMs (not
-        given by the paper).
-    fc_sizes : tuple of int, default=(256, 64)
-        Sizes of the fully connected layers after the fusion of the five
-        level features (not given by the paper).
-    dropout : float, default=0.2
-        Dropout after each fully connected layer, in ``[0, 1)``.
-    se_reduction : int, default=16
-        Reduction ratio of the squeeze-and-excitation attention.
-    use_se : bool, default=True
-        Use SE attention (``False``: the paper's "w/o SE" ablation).
-    use_tflm : bool, default=True
-        Use SE + BiLSTM per level (``False``: the paper's "w/o TFLM" ablation,
-        each level is global-average-pooled instead).
-    precision : {'fp32', 'bf16'}, default='fp32'
-        ``'bf16'`` runs convolutions and linear layers under bfloat16
-        :func:`torch.autocast` (weights, optimiser state, BiLSTMs and loss stay
-        float32). About 2x faster at full width on CPUs with AVX512-BF16/AMX
-        and on recent GPUs; results differ slightly from ``'fp32'``.
-    channels_last : bool, default=False
-        Use the channels-last (NHWC) memory format for the convolutions;
-        usually faster on CPU, especially combined with ``precision='bf16'``.
-    lr : float, default=1e-5
-        Initial learning rate (paper: 1e-5; ``1e-3`` suits short CPU runs).
-    weight_decay : float or None, default=1e-5
-        L2 weight decay passed to the optimiser (Adam's ``weight_decay``;
-        paper: 1e-5). ``None`` passes nothing; ``optimizer__weight_decay``
-        takes precedence.
-    max_epochs : int, default=200
-        Number of training epochs (paper: 200).
-    batch_size : int, default=32
-        Mini-batch size for training and prediction (paper: 32).
-    lr_milestones : tuple of int or None, default=(20, 45, 80, 110, 140, 170)
-        Epochs at which the learning rate is multiplied by ``lr_gamma``
-        (:class:`torch.optim.lr_scheduler.MultiStepLR` through skorch's
-        ``LRScheduler`` callback, named ``'lr_scheduler'``; paper section 3.2).
-        ``None`` or empty keeps the learning rate constant.
-    lr_gamma : float, default=0.5
-        Decay factor at each milestone. The paper does not state it; 0.5
-        leaves ``lr * 0.5**6 ~ lr / 64`` after epoch 170.
-    optimizer : torch optimizer class, default=torch.optim.Adam
-        Optimiser (paper: Adam). Its other arguments are set with
-        ``optimizer__<name>``.
-    train_split : callable or None, default=None
-        skorch's internal validation split. ``None`` (the default, unlike
-        skorch) trains on all of ``X``: do model selection outside, e.g.
-        with :func:`~sklearn.model_selection.cross_validate`. Pass
-        ``skorch.dataset.ValidSplit(5)`` to monitor a 20 % hold-out in the
-        epoch table.
-    random_state : int, numpy.random.RandomState or None, default=None
-        Seeds parameter initialisation, batch shuffling and dropout at the
-        start of each ``fit`` / ``partial_fit`` (the global torch RNG state is
-        restored afterwards). With an int, training on CPU is reproducible:
-        the same data and seed give the same predictions. ``None`` uses the
-        global torch RNG as is. (cuDNN kernels may still be non-deterministic
-        on GPU.)
-    device : {'cpu', 'cuda', 'auto'} or str or torch.device, default='cpu'
-        Where the network is trained and run. ``'auto'`` means ``'cuda'`` if
-        available, else ``'cpu'`` (resolved at each ``fit``, prediction and
-        unpickling). A model trained on GPU can be unpickled on a CPU-only
-        machine; it is then moved to the CPU. On CUDA, batches are served
-        from pinned memory; the training arrays are already in memory, so
-        DataLoader workers (``iterator_train__num_workers``) rarely help.
-    verbose : int, default=1
-        ``0``: silent; ``1``: skorch's per-epoch table (loss, duration, learning
-        rate); ``2`` or more: additionally a tqdm progress bar over the batches.
-    module : type, default=ADFFNet
-        The torch module class. It is instantiated at ``fit`` with
-        ``seg_num``, ``n_outputs`` and the network parameters above as keyword
-        arguments (plus any ``module__<name>`` argument).
-    **kwargs
-        Other skorch :class:`~skorch.NeuralNet` arguments, e.g. ``callbacks``,
-        ``iterator_train__num_workers``, ``warm_start``, ``optimizer__<name>``.
-        Training batches are shuffled unless ``iterator_train__shuffle=False``.
-"""
 
 
 #: Accepted values of the ADFF estimators' ``input_scaling``.

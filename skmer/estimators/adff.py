@@ -21,7 +21,13 @@ from skorch.utils import to_numpy
 
 from .._validation import ClassWeight, StrOptions
 from ..nn.adff import ADFFNet
-from ._base import _NETWORK_PARAMS_DOC, PAPER_LR_MILESTONES, _ADFFMixin
+from ._base import PAPER_LR_MILESTONES, _ADFFMixin
+from ._docstrings import (
+    ADFF_NETWORK_PARAMETERS,
+    ADFF_RECIPE_PARAMETERS,
+    ADFF_TRAINING_PARAMETERS,
+    Substitution,
+)
 
 __all__ = ["ADFFClassifier", "ADFFRegressor"]
 
@@ -33,9 +39,10 @@ def _encoded_accuracy(net, X, y):
     return float(np.mean(y_pred == to_numpy(y).reshape(-1)))
 
 
+@Substitution(adff_network=ADFF_NETWORK_PARAMETERS, adff_recipe=ADFF_RECIPE_PARAMETERS,
+              adff_training=ADFF_TRAINING_PARAMETERS)
 class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
-    __doc__ = (
-        """Music emotion regression with the ADFF network.
+    """Music emotion regression with the ADFF network.
 
     Attention-based deep feature fusion (Huang et al., Interspeech 2022): a
     VGG16-style CNN over stacked log-mel segments, squeeze-and-excitation
@@ -52,9 +59,15 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
 
     Parameters
     ----------
-"""
-        + _NETWORK_PARAMS_DOC
-        + """
+%(adff_network)s
+%(adff_recipe)s
+    target_scaling : bool, default=False
+        Standardise each target column with its training mean and standard
+        deviation for the loss; predictions are transformed back.
+    criterion : torch loss class, default=torch.nn.MSELoss
+        Loss on the (scaled) outputs.
+%(adff_training)s
+
     Attributes
     ----------
     module_ : ADFFNet
@@ -102,7 +115,6 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
     >>> reg.fit(X, y).predict(X).shape
     (8, 2)
     """
-    )
 
     def __init__(
         self,
@@ -280,9 +292,10 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
         """Not available: a regressor has no probabilities (hidden from ``hasattr``)."""
 
 
+@Substitution(adff_network=ADFF_NETWORK_PARAMETERS, adff_recipe=ADFF_RECIPE_PARAMETERS,
+              adff_training=ADFF_TRAINING_PARAMETERS)
 class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
-    __doc__ = (
-        """Music emotion classification with the ADFF network.
+    """Music emotion classification with the ADFF network.
 
     The network of :class:`ADFFRegressor` with one output logit per class,
     trained with cross-entropy. Labels may be of any type (ints, strings);
@@ -295,9 +308,15 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
 
     Parameters
     ----------
-"""
-        + _NETWORK_PARAMS_DOC
-        + """    classes : array-like or None, default=None
+%(adff_network)s
+%(adff_recipe)s
+    class_weight : {'balanced'}, dict or None, default=None
+        Weights of the classes in the cross-entropy: ``'balanced'`` is
+        :func:`sklearn.utils.class_weight.compute_class_weight` on the
+        training labels; a dict maps labels to weights (1 for those it
+        omits). ``None``: equal weights.
+%(adff_training)s
+    classes : array-like or None, default=None
         The complete set of labels, in the order of the columns of
         :meth:`predict_proba`. ``None``: the sorted unique labels of ``y`` at
         ``fit``. Useful when a training fold may miss a class.
@@ -340,7 +359,6 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
     >>> clf.fit(X, y).predict_proba(X).shape[0]
     8
     """
-    )
 
     def __init__(
         self,

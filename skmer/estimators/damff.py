@@ -20,6 +20,7 @@ from skorch import NeuralNetRegressor
 from .._validation import Interval
 from ..nn.damff import FILTER_NAMES, DAMFFNet
 from ._base import _NetMixin
+from ._docstrings import Substitution, training_parameters
 
 __all__ = ["DAMFFRegressor"]
 
@@ -34,49 +35,10 @@ _ALIGNMENT = (
     "seconds and window k over the frames in [t_k - window, t_k)"
 )
 
-#: numpydoc text of the training parameters shared by DAMFFRegressor and CNNTagger;
-#: formatted with the defaults of each estimator.
-TRAINING_PARAMS_DOC = """\
-    lr : float, default={lr}
-        Initial learning rate of the optimiser.
-    weight_decay : float or None, default=1e-5
-        L2 weight decay passed to the optimiser (Adam's ``weight_decay``).
-        ``None`` passes nothing; ``optimizer__weight_decay`` takes precedence.
-    max_epochs : int, default={max_epochs}
-        Number of training epochs.
-    batch_size : int, default={batch_size}
-        Mini-batch size ({batch_unit}) for training and prediction.
-    lr_milestones : tuple of int or None, default=None
-        Epochs at which the learning rate is multiplied by ``lr_gamma``
-        (:class:`torch.optim.lr_scheduler.MultiStepLR` through skorch's
-        ``LRScheduler`` callback, named ``'lr_scheduler'``). ``None`` keeps
-        the learning rate constant.
-    lr_gamma : float, default=0.5
-        Decay factor at each milestone.
-    optimizer : torch optimizer class, default=torch.optim.Adam
-        Optimiser; its other arguments are set with ``optimizer__<name>``.
-    train_split : callable or None, default=None
-        skorch's internal validation split. ``None`` (unlike skorch) trains on
-        all of ``X``: do model selection outside, e.g. with
-        :func:`~sklearn.model_selection.cross_validate`. Pass
-        ``skorch.dataset.ValidSplit(5)`` to monitor a 20 % hold-out.
-    random_state : int, numpy.random.RandomState or None, default=None
-        Seeds parameter initialisation, batch shuffling and dropout at the
-        start of each ``fit`` / ``partial_fit`` (the global torch RNG state is
-        restored afterwards). With an int, training on CPU is reproducible.
-    device : {{'cpu', 'cuda', 'auto'}} or str or torch.device, default='cpu'
-        Where the network is trained and run; ``'auto'`` means ``'cuda'`` if
-        available, else ``'cpu'`` (resolved at each ``fit``, prediction and
-        unpickling). A model trained on GPU unpickles on a CPU-only machine.
-    verbose : int, default=1
-        ``0``: silent; ``1``: skorch's per-epoch table; ``2`` or more: also a
-        tqdm progress bar over the batches.
-"""
-
-
+@Substitution(training=training_parameters(lr="1e-3", max_epochs=50, batch_size=8,
+                                             batch_unit="clips, each with all its windows"))
 class DAMFFRegressor(_NetMixin, NeuralNetRegressor):
-    __doc__ = (
-        """Dynamic (per time step) valence/arousal regression with the DAMFF network.
+    """Dynamic (per time step) valence/arousal regression with the DAMFF network.
 
     Dual attention-based multi-scale feature fusion (Zhang et al., poster;
     see :mod:`skmer.nn.damff` for the architecture and how we read it): a
@@ -121,11 +83,7 @@ class DAMFFRegressor(_NetMixin, NeuralNetRegressor):
         Stacked BiLSTM layers.
     dropout : float, default=0.2
         Dropout on window embeddings and BiLSTM outputs, in ``[0, 1)``.
-"""
-        + TRAINING_PARAMS_DOC.format(
-            lr="1e-3", max_epochs=50, batch_size=8, batch_unit="clips, each with all its windows"
-        )
-        + """    criterion : torch loss class, default=torch.nn.MSELoss
+%(training)s    criterion : torch loss class, default=torch.nn.MSELoss
         Loss on the per-step outputs; :class:`skmer.nn.damff.CCCLoss`
         (``1 - CCC``) optimises the reported metric directly.
     module : type, default=DAMFFNet
@@ -184,7 +142,6 @@ class DAMFFRegressor(_NetMixin, NeuralNetRegressor):
     >>> reg.fit(X, y).predict(X).shape
     (6, 4, 2)
     """
-    )
 
     def __init__(
         self,

@@ -33,8 +33,8 @@ from .._validation import ClassWeight, Interval, StrOptions
 from ..nn.tagger import TaggerCNN
 from ..pretrained._musicnn import MUSICNN_MODELS
 from ._base import _NetMixin, resolve_device
+from ._docstrings import Substitution, training_parameters
 from ._training import random_crop_frames, windows_frames
-from .damff import TRAINING_PARAMS_DOC
 
 __all__ = ["CNNTagger", "TagWarning", "tagging_report", "tagging_scorers"]
 
@@ -49,9 +49,10 @@ def _is_dataframe(y):
     return hasattr(y, "columns") and hasattr(y, "to_numpy") and getattr(y, "ndim", 0) == 2
 
 
+@Substitution(training=training_parameters(lr="1e-3", max_epochs=30, batch_size=16,
+                                             batch_unit="clips"))
 class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
-    __doc__ = (
-        """Emotion tagging with a deep CNN on log-Mel spectrograms.
+    """Emotion tagging with a deep CNN on log-Mel spectrograms.
 
     A VGG-style CNN (:class:`skmer.nn.TaggerCNN`) learns the tags of a clip
     from its spectrogram, as in "CNN based music emotion classification"
@@ -121,9 +122,7 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
         the network trains at `lr`). The new layer starts from random weights
         and needs a larger rate than the pretrained ones, e.g. ``10 * lr``.
         ``None`` trains every layer at `lr`. Ignored without `pretrained`.
-"""
-        + TRAINING_PARAMS_DOC.format(lr="1e-3", max_epochs=30, batch_size=16, batch_unit="clips")
-        + """    criterion : torch loss class or None, default=None
+%(training)s    criterion : torch loss class or None, default=None
         ``None`` picks ``BCEWithLogitsLoss`` (multi-label) or
         ``CrossEntropyLoss`` (single-label) at ``fit``.
     module : type, default=TaggerCNN
@@ -185,7 +184,6 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
     >>> tagger.fit(X, Y).predict(X).shape, tagger.classes_.tolist()
     ((8, 3), ['happy', 'sad', 'calm'])
     """
-    )
 
     def __init__(
         self,

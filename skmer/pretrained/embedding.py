@@ -9,12 +9,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._device import resolve_device
 from .._validation import (
     MEMORY,
     N_JOBS,
     ON_ERROR,
     POSITIVE_INT,
     StrOptions,
+    TorchDevice,
     validate_constraints,
 )
 from ..audio import ClipSpec, load_audio
@@ -131,8 +133,8 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
         overlap, musicnn's default).
     batch_size : int, default=32
         Patches per network call.
-    device : str, default='cpu'
-        Torch device of the network.
+    device : {'cpu', 'cuda', 'auto'} or str or torch.device, default='cpu'
+        Torch device of the network; ``'auto'`` is ``'cuda'`` when available.
     data_home : str or None, default=None
         Folder of the converted weights (see
         :func:`skmer.pretrained.load_musicnn_weights`).
@@ -180,6 +182,7 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
         "pooling": [StrOptions(set(POOLINGS))],
         "patch_hop": [None, POSITIVE_INT],
         "batch_size": [POSITIVE_INT],
+        "device": [None, TorchDevice()],
         "data_home": [None, str, os.PathLike],
         "memory": MEMORY,
         "n_jobs": N_JOBS,
@@ -243,7 +246,7 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
             "model": self.model,
             "hop": N_FRAMES if self.patch_hop is None else int(self.patch_hop),
             "data_home": self.data_home,
-            "device": str(self.device),
+            "device": str(resolve_device(self.device) or "cpu"),
             "batch_size": int(self.batch_size),
             "memory": as_memory(self.memory),
         }
