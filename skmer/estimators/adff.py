@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
+from sklearn.utils.validation import check_array, check_consistent_length
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EpochScoring
 from skorch.utils import to_numpy
@@ -28,6 +26,7 @@ from ._docstrings import (
     ADFF_TRAINING_PARAMETERS,
     Substitution,
 )
+from ._labels import class_weights, encode_labels
 
 __all__ = ["ADFFClassifier", "ADFFRegressor"]
 
@@ -491,53 +490,14 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
             )
         if isinstance(y, torch.Tensor):
             y = y.detach().cpu().numpy()
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(np.empty((n_samples, 0)), y)
-        check_classification_targets(y)
         if reset:
-            if self.classes is not None:
-                labels = np.asarray(self.classes)
-            elif classes is not None:
-                labels = np.asarray(classes)
-            else:
-                labels = np.unique(y)
-            if labels.ndim != 1 or len(np.unique(labels)) != len(labels):
-                raise ValueError(f"classes must be a 1-D list of distinct labels, got {labels!r}")
-            if len(labels) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs at least 2 classes; y contains only "
-                    f"{len(labels)} class: {labels.tolist()!r}"
-                )
-        else:
-            labels = self.classes_
-        index = {label: i for i, label in enumerate(labels.tolist())}
-        try:
-            y_enc = np.array([index[label] for label in y.tolist()], dtype=np.int64)
-        except KeyError as exc:
-            raise ValueError(
-                f"y contains label {exc.args[0]!r} which is not among the classes "
-                f"{labels.tolist()!r}"
-            ) from None
-        if reset:
+            given = self.classes if self.classes is not None else classes
+            labels, y_enc = encode_labels(y, n_samples, given, estimator=self)
             self.classes_inferred_ = labels
             self.n_outputs_ = len(labels)
-            if self.class_weight is None:
-                self.class_weight_ = None
-            elif isinstance(self.class_weight, str) and self.class_weight == "balanced":
-                present = np.unique(y_enc)
-                weights = np.ones(len(labels))
-                weights[present] = compute_class_weight("balanced", classes=present, y=y_enc)
-                self.class_weight_ = weights
-            elif isinstance(self.class_weight, dict):
-                unknown = set(self.class_weight) - set(labels.tolist())
-                if unknown:
-                    raise ValueError(
-                        f"class_weight has labels {sorted(unknown, key=str)!r} that are not "
-                        f"among the classes {labels.tolist()!r}"
-                    )
-                self.class_weight_ = np.array(
-                    [float(self.class_weight.get(label, 1.0)) for label in labels.tolist()]
-                )
+            self.class_weight_ = class_weights(self.class_weight, y_enc, labels)
+        else:
+            _, y_enc = encode_labels(y, n_samples, self.classes_, estimator=self)
         return y_enc
 
     def partial_fit(self, X, y, classes=None, **fit_params):

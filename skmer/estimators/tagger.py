@@ -23,8 +23,7 @@ from sklearn.metrics import (
     recall_score,
     roc_auc_score,
 )
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
+from sklearn.utils.validation import check_array, check_consistent_length
 from skorch import NeuralNet
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
@@ -34,6 +33,7 @@ from ..nn.tagger import TaggerCNN
 from ..pretrained._musicnn import MUSICNN_MODELS
 from ._base import _NetMixin, resolve_device
 from ._docstrings import Substitution, training_parameters
+from ._labels import class_weights, encode_labels
 from ._training import random_crop_frames, windows_frames
 
 __all__ = ["CNNTagger", "TagWarning", "tagging_report", "tagging_scorers"]
@@ -496,50 +496,19 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
         return y
 
     def _validate_labels(self, y, n_samples, reset, classes):
-        name = type(self).__name__
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(np.empty((n_samples, 0)), y)
-        check_classification_targets(y)
-        if reset:
-            if self.tag_names is not None:
-                labels = np.asarray(list(self.tag_names))
-            elif classes is not None:
-                labels = np.asarray(classes)
-            else:
-                labels = np.unique(y)
-            if labels.ndim != 1 or len(np.unique(labels)) != len(labels):
-                raise ValueError(f"tag_names must list distinct labels, got {labels!r}")
-            if len(labels) < 2:
-                raise ValueError(
-                    f"{name} needs at least 2 classes; y contains only {len(labels)} class: "
-                    f"{labels.tolist()!r}"
-                )
-        else:
+        if not reset:
             if self.multilabel_:
-                raise ValueError(f"{name} was fitted on a tag matrix; y must have "
-                                 f"{self.n_outputs_} columns")
-            labels = self.classes_
-        index = {label: i for i, label in enumerate(labels.tolist())}
-        try:
-            y_enc = np.array([index[label] for label in y.tolist()], dtype=np.int64)
-        except KeyError as exc:
-            raise ValueError(
-                f"y contains label {exc.args[0]!r} which is not among the classes "
-                f"{labels.tolist()!r}"
-            ) from None
-        if reset:
-            self.multilabel_ = False
-            self.classes_ = labels
-            self.n_outputs_ = len(labels)
-            self.tag_prevalence_ = None
-            self.loss_weights_ = None
-            if isinstance(self.class_weight, dict):
-                self.loss_weights_ = self._dict_weights(labels)
-            elif self.class_weight == "balanced":
-                counts = np.bincount(y_enc, minlength=len(labels)).astype(float)
-                self.loss_weights_ = np.where(
-                    counts > 0, len(y_enc) / (len(labels) * np.maximum(counts, 1)), 1.0
-                )
+                raise ValueError(f"{type(self).__name__} was fitted on a tag matrix; y must "
+                                 f"have {self.n_outputs_} columns")
+            return encode_labels(y, n_samples, self.classes_, estimator=self)[1]
+        given = list(self.tag_names) if self.tag_names is not None else classes
+        labels, y_enc = encode_labels(y, n_samples, given, estimator=self,
+                                      labels_param="tag_names")
+        self.multilabel_ = False
+        self.classes_ = labels
+        self.n_outputs_ = len(labels)
+        self.tag_prevalence_ = None
+        self.loss_weights_ = class_weights(self.class_weight, y_enc, labels)
         return y_enc
 
     # ------------------------------------------------------------------ API
