@@ -47,9 +47,8 @@ __all__ = [
     "HasMethods",
     "Interval",
     "InvalidParameterError",
-    "NonNegativeInts",
+    "IntSequence",
     "Options",
-    "PositiveInts",
     "StrOptions",
     "TorchDevice",
     "validate_constraints",
@@ -119,28 +118,26 @@ class _SkmerConstraint:
         raise NotImplementedError
 
 
-class NonNegativeInts(_SkmerConstraint):
-    """A non-empty or empty sequence of integers >= 0 (e.g. learning-rate milestones)."""
+class IntSequence(_SkmerConstraint):
+    """A (possibly empty) sequence of integers >= `minimum`, e.g. learning-rate milestones.
+
+    Parameters
+    ----------
+    minimum : int
+        Smallest allowed element.
+    """
+
+    def __init__(self, minimum):
+        self.minimum = minimum
 
     def is_satisfied_by(self, val):
         if isinstance(val, (str, bytes)) or not hasattr(val, "__iter__"):
             return False
-        return all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 0 for v in val)
+        return all(isinstance(v, Integral) and not isinstance(v, bool) and v >= self.minimum
+                   for v in val)
 
     def __str__(self):
-        return "a sequence of non-negative integers"
-
-
-class PositiveInts(_SkmerConstraint):
-    """A sequence of integers >= 1 (e.g. the sizes of fully connected layers)."""
-
-    def is_satisfied_by(self, val):
-        if isinstance(val, (str, bytes)) or not hasattr(val, "__iter__"):
-            return False
-        return all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in val)
-
-    def __str__(self):
-        return "a sequence of positive integers"
+        return f"a sequence of integers >= {self.minimum}"
 
 
 class ClassWeight(_SkmerConstraint):

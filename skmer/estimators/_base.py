@@ -35,8 +35,7 @@ from skorch.utils import to_tensor
 from .._device import resolve_device
 from .._validation import (
     Interval,
-    NonNegativeInts,
-    PositiveInts,
+    IntSequence,
     StrOptions,
     TorchDevice,
     validate_constraints,
@@ -138,7 +137,7 @@ class _NetMixin:
         "weight_decay": [None, Interval(Real, 0, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr_milestones": [None, NonNegativeInts()],
+        "lr_milestones": [None, IntSequence(0)],
         "lr_gamma": [Interval(Real, 0, None, closed="neither")],
         "random_state": ["random_state"],
         "device": [None, TorchDevice()],
@@ -428,7 +427,7 @@ class _ADFFMixin(_NetMixin):
         **_NetMixin._parameter_constraints,
         "width": [Interval(Real, 0, None, closed="neither")],
         "lstm_hidden": [Interval(Integral, 1, None, closed="left")],
-        "fc_sizes": [PositiveInts()],
+        "fc_sizes": [IntSequence(1)],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "se_reduction": [Interval(Integral, 1, None, closed="left")],
         "use_se": ["boolean"],
