@@ -13,6 +13,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -79,6 +80,12 @@ def cold_start(script, path, repeats=3):
     return runs[len(runs) // 2]
 
 
+def torch_threads():
+    import torch
+
+    return torch.get_num_threads()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA / "pmemo-sample" / "chorus",
@@ -123,6 +130,19 @@ def main():
                      f"{best * 1000:.0f} ms"])
     speedup = results["librosa load + melspectrogram + power_to_db"] / results[
         "skmer LogMelTransformer (no cache)"]
+    musicnn_line = ""
+    if importlib.util.find_spec("musicnn") is not None:
+        from skmer.pretrained import MusicnnEmbedding
+
+        embed = MusicnnEmbedding().fit(files)
+        embed.transform(files[:1])  # weights converted / loaded once
+        name = "skmer MusicnnEmbedding (no cache; decode, mel, network)"
+        best, median = best_time(lambda: embed.transform(files), max(1, args.repeats // 2))
+        rows.append([name, f"{seconds / best:.0f}x", f"{seconds / median:.0f}x",
+                     f"{best * 1000:.0f} ms"])
+        musicnn_line = (f"- musicnn embeddings (MSD_musicnn, 3 s patches, CPU, torch "
+                        f"{torch_threads()} threads): **{best / seconds * 30:.2f} s per 30 s "
+                        "clip**.\n")
 
     with tempfile.TemporaryDirectory() as cache:
         cached = LogMelTransformer(duration=None, memory=cache)
@@ -150,7 +170,7 @@ def main():
 {table}
 
 - skmer vs librosa path, warm: **{speedup:.2f}x** (goal >= 1.4x).
-- Cached second pass (`memory=`) vs a cold first pass: **{cache_speedup:.0f}x**
+{musicnn_line}- Cached second pass (`memory=`) vs a cold first pass: **{cache_speedup:.0f}x**
   ({first_pass * 1000:.0f} ms -> {second_best * 1000:.0f} ms; goal >= 20x).
 
 Cold start in a fresh process (median of 3; numba cache already populated for librosa):
