@@ -194,6 +194,28 @@ class SpectrogramOutputMixin:
         return self
 
 
+class AudioInputMixin:
+    """Tags of the transformers reading audio (paths, clip specs, waveform rows) into float32."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+def stack_results(results, shape):
+    """Per-input results as one float32 array of shape ``(len(results), *shape)``.
+
+    A failed input (``None``, kept by ``run_batch(on_error='warn')``) gets a NaN row.
+    """
+    out = np.full((len(results), *shape), np.nan, dtype=np.float32)
+    for i, r in enumerate(results):
+        if r is not None:
+            out[i] = np.reshape(r, shape)
+    return out
+
+
 def set_waveform_width(estimator, sources):
     """Record ``n_features_in_`` (samples per row) when fitted on a waveform array."""
     if isinstance(sources[0], np.ndarray):

@@ -21,6 +21,7 @@ from .._validation import (
 from ..audio import ClipSpec, load_audio
 from ._batch import (
     CROP_MODES,
+    AudioInputMixin,
     as_memory,
     as_sources,
     check_waveform_width,
@@ -29,6 +30,7 @@ from ._batch import (
     run_batch,
     set_waveform_width,
     source_rng,
+    stack_results,
 )
 from .melspec import power_spectrogram
 
@@ -255,7 +257,7 @@ def _source_descriptors(source, index, cfg):
     return features
 
 
-class AudioFeatures(TransformerMixin, BaseEstimator):
+class AudioFeatures(AudioInputMixin, TransformerMixin, BaseEstimator):
     """Classic hand-crafted clip descriptors: the features of a careful MER baseline.
 
     Per clip, the mean and standard deviation over frames of: 20 MFCCs and
@@ -399,19 +401,9 @@ class AudioFeatures(TransformerMixin, BaseEstimator):
             _source_descriptors, sources, (cfg,), n_jobs=self.n_jobs, verbose=self.verbose,
             on_error=self.on_error, desc="audio features",
         )
-        out = np.full((len(results), self.n_features_out_), np.nan, dtype=np.float32)
-        for i, r in enumerate(results):
-            if r is not None:
-                out[i] = r
-        return out
+        return stack_results(results, (self.n_features_out_,))
 
     def get_feature_names_out(self, input_features=None):
         """Names of the descriptors, e.g. ``'mfcc0_mean'``, ``'tempo_bpm'``."""
         check_is_fitted(self, "n_features_out_")
         return np.asarray(_feature_names(self.n_mfcc), dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags

@@ -19,6 +19,7 @@ from .._validation import (
 from ..audio import ClipSpec, load_audio
 from ._batch import (
     CROP_MODES,
+    AudioInputMixin,
     SpectrogramOutputMixin,
     as_memory,
     as_sources,
@@ -28,6 +29,7 @@ from ._batch import (
     run_batch,
     set_waveform_width,
     source_rng,
+    stack_results,
 )
 from .melspec import power_mel, power_to_db
 
@@ -78,7 +80,7 @@ def _source_log_mel(source, index, cfg):
     return power_to_db(S, top_db=cfg["top_db"])
 
 
-class LogMelTransformer(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
+class LogMelTransformer(AudioInputMixin, SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
     """Audio -> log-power Mel spectrograms of a fixed length, ready for ADFF.
 
     Decodes each input with :func:`skmer.audio.load_audio` (mono, resampled to
@@ -317,15 +319,4 @@ class LogMelTransformer(SpectrogramOutputMixin, TransformerMixin, BaseEstimator)
                 "set duration (seconds) to crop/pad them to one length"
             )
         n_frames = lengths[0] if lengths else (self.n_frames_ or 1)
-        out = np.full((len(results), 1, n_frames, int(self.n_mels)), np.nan, dtype=np.float32)
-        for i, r in enumerate(results):
-            if r is not None:
-                out[i, 0] = r
-        return out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = True
-        tags.input_tags.string = True
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags
+        return stack_results(results, (1, n_frames, int(self.n_mels)))

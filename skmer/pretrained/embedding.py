@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._device import resolve_device
-from .._validation import (
-    MEMORY,
-    N_JOBS,
-    ON_ERROR,
-    POSITIVE_INT,
-    StrOptions,
-    TorchDevice,
-    validate_constraints,
-)
+from .._validation import POSITIVE_INT, StrOptions
 from ..audio import ClipSpec, load_audio
-from ..features._batch import (
-    as_memory,
-    as_sources,
-    check_waveform_width,
-    file_identity,
-    run_batch,
-    set_waveform_width,
-)
+from ..features._batch import file_identity, stack_results
 from ._musicnn import (
     MUSICNN_MODELS,
     N_FRAMES,
@@ -36,6 +18,7 @@ from ._musicnn import (
     musicnn_mel,
     musicnn_patches,
 )
+from ._transformer import MusicnnTransformer
 
 __all__ = ["MUSICNN_LAYERS", "POOLINGS", "MusicnnEmbedding", "musicnn_tags"]
 
@@ -105,7 +88,7 @@ def _pool(P, pooling):
     return np.concatenate(parts)
 
 
-class MusicnnEmbedding(TransformerMixin, BaseEstimator):
+class MusicnnEmbedding(MusicnnTransformer):
     """Audio -> clip embeddings from musicnn's pretrained tagging networks.
 
     Each input is decoded at 16 kHz mono (:func:`skmer.audio.load_audio`),
@@ -177,17 +160,11 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
+        **MusicnnTransformer._parameter_constraints,
         "model": [StrOptions(set(MUSICNN_MODELS))],
         "layer": [str],
         "pooling": [StrOptions(set(POOLINGS))],
         "patch_hop": [None, POSITIVE_INT],
-        "batch_size": [POSITIVE_INT],
-        "device": [None, TorchDevice()],
-        "data_home": [None, str, os.PathLike],
-        "memory": MEMORY,
-        "n_jobs": N_JOBS,
-        "verbose": ["verbose"],
-        "on_error": ON_ERROR,
     }
 
     def __init__(self, model="MSD_musicnn", layer="penultimate", pooling="mean+std",
@@ -206,7 +183,7 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
         self.on_error = on_error
 
     def _validate(self):
-        validate_constraints(self)
+        super()._validate()
         layers = MUSICNN_LAYERS[_arch(self.model)]
         if self.layer not in layers:
             raise ValueError(
@@ -231,27 +208,15 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
         MusicnnNotInstalledError
             musicnn is not installed (``pip install --no-deps musicnn``).
         """
-        self._validate()
+        self._fit_sources(X)
         self.labels_ = musicnn_labels(self.model)
-        set_waveform_width(self, as_sources(X, sr=SR))
         self.n_features_out_ = _LAYER_SIZES[self.layer] * len(self.pooling.split("+"))
         return self
 
     def _outputs(self, X):
         check_is_fitted(self, "n_features_out_")
-        self._validate()
-        sources = as_sources(X, sr=SR)
-        check_waveform_width(self, sources)
-        cfg = {
-            "model": self.model,
-            "hop": N_FRAMES if self.patch_hop is None else int(self.patch_hop),
-            "data_home": self.data_home,
-            "device": str(resolve_device(self.device) or "cpu"),
-            "batch_size": int(self.batch_size),
-            "memory": as_memory(self.memory),
-        }
-        return run_batch(_source_outputs, sources, (cfg,), n_jobs=self.n_jobs,
-                         verbose=self.verbose, on_error=self.on_error, desc="musicnn")
+        return self._run(X, _source_outputs, "musicnn",
+                         hop=N_FRAMES if self.patch_hop is None else int(self.patch_hop))
 
     def transform(self, X):
         """Pooled embeddings, one row per input.
@@ -266,11 +231,8 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
         """
         results = self._outputs(X)
         n_out = _LAYER_SIZES[self.layer] * len(self.pooling.split("+"))  # current params
-        out = np.full((len(results), n_out), np.nan, dtype=np.float32)
-        for i, r in enumerate(results):
-            if r is not None:
-                out[i] = _pool(r[self.layer], self.pooling)
-        return out
+        return stack_results([None if r is None else _pool(r[self.layer], self.pooling)
+                              for r in results], (n_out,))
 
     def transform_patches(self, X):
         """Per-patch outputs of `layer` (no pooling), for dynamic (per-time) use.
@@ -300,12 +262,6 @@ class MusicnnEmbedding(TransformerMixin, BaseEstimator):
             units = [f"{self.layer}{i}" for i in range(_LAYER_SIZES[self.layer])]
         names = [f"{u}_{stat}" for stat in self.pooling.split("+") for u in units]
         return np.asarray(names, dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags
 
 
 def musicnn_tags(path, model="MSD_musicnn", top=5, data_home=None, device="cpu"):

@@ -17,6 +17,7 @@ from .._validation import (
 from ..audio import ClipSpec, load_audio
 from ..features._batch import (
     CROP_MODES,
+    AudioInputMixin,
     SpectrogramOutputMixin,
     as_memory,
     as_sources,
@@ -26,6 +27,7 @@ from ..features._batch import (
     run_batch,
     set_waveform_width,
     source_rng,
+    stack_results,
 )
 from ._musicnn import N_FRAMES, N_MELS, SR, musicnn_mel
 
@@ -52,7 +54,7 @@ def _source_mel(source, index, cfg):
     return S
 
 
-class MusicnnMel(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
+class MusicnnMel(AudioInputMixin, SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
     """Audio -> musicnn's log-mel representation ``(n, 1, n_frames, 96)``.
 
     The input of ``CNNTagger(pretrained='MSD_musicnn')`` (and of the other
@@ -122,15 +124,4 @@ class MusicnnMel(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
                "memory": as_memory(self.memory)}
         results = run_batch(_source_mel, sources, (cfg,), n_jobs=self.n_jobs,
                             verbose=self.verbose, on_error=self.on_error, desc="musicnn mel")
-        out = np.full((len(results), 1, self.n_frames_, N_MELS), np.nan, dtype=np.float32)
-        for i, r in enumerate(results):
-            if r is not None:
-                out[i, 0] = r
-        return out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = True
-        tags.input_tags.string = True
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags
+        return stack_results(results, (1, self.n_frames_, N_MELS))
