@@ -13,7 +13,8 @@ both the training and the test part of a fold) and scored per fold on
   on the binary labels directly;
 * mood-tag macro ROC-AUC (AllMusic tags with >= 20 clips) for the taggers.
 
-Models: ADFF with the ``cpu`` preset of :func:`skmer.baselines.make_adff_pipeline`
+Models: ADFF with the ``pretrained`` preset (musicnn levels) and the ``cpu`` preset of
+:func:`skmer.baselines.make_adff_pipeline`
 and its ``w/o SE`` / ``w/o TFLM`` ablations; SVC, logistic regression and a
 random forest on ``AudioFeatures`` and on log-Mel statistics
 (:func:`skmer.baselines.make_classifier_baseline`); the same on musicnn
@@ -49,7 +50,7 @@ import _report  # noqa: E402
 QUADRANTS = np.array(["Q1", "Q2", "Q3", "Q4"])
 AROUSAL_HIGH = ("Q1", "Q2")
 VALENCE_POSITIVE = ("Q1", "Q4")
-GROUPS = ("adff", "baselines", "musicnn", "tags")
+GROUPS = ("pretrained", "adff", "baselines", "musicnn", "tags")
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -62,6 +63,12 @@ def parse_args(argv):
     p.add_argument("--tag-models", nargs="+", metavar="TEXT",
                    help="tags group: run only the models whose name contains one of these; "
                         "the others keep their last per-fold scores from --tag-log")
+    p.add_argument("--only", nargs="+", metavar="TEXT",
+                   help="run only the quadrant models whose name contains one of these; the "
+                        "others are reported from --quadrant-log")
+    p.add_argument("--quadrant-log", type=Path, default=HERE / "bench_real_quadrants.json",
+                   help="per-fold quadrant scores of every model run; rows of models not "
+                        "rerun are reported from it")
     p.add_argument("--tag-log", type=Path, default=HERE / "bench_real_tags.json",
                    help="per-fold tag scores of the last run of each model (default: %(default)s)")
     p.add_argument("--smoke", action="store_true",
@@ -120,14 +127,19 @@ def cache_dir(args):
 
 
 # ---------------------------------------------------------------------------- models
-def adff_models(args, cache, variants):
+def adff_models(args, cache, variants, preset="cpu"):
     from skmer.baselines import make_adff_pipeline
 
     extra = {"max_epochs": args.epochs} if args.epochs else {}
-    return {name: make_adff_pipeline(duration=30.0, preset="cpu", task="classification",
+    return {name: make_adff_pipeline(duration=30.0, preset=preset, task="classification",
                                      memory=cache, random_state=args.seed, device=args.device,
                                      **extra, **params)
             for name, params in variants.items()}
+
+
+#: The headline deep models, best first: the verdict, the figures and the
+#: paired comparisons use the first one present.
+HEADLINE = ("ADFF (pretrained preset)", "ADFF (cpu preset)")
 
 
 def baseline_models(args, cache, features=("audio", "spectrogram")):
@@ -299,8 +311,13 @@ def main(argv=None):
     data = load(args)
     cache = cache_dir(args)
 
-    results, binary = {}, {}
+    log = {} if args.smoke else read_log(args.quadrant_log)
+    results, binary = dict(log), {}
     groups = []
+    if "pretrained" in args.models and musicnn_available():
+        groups.append(adff_models(args, cache, {
+            "ADFF (pretrained preset)": {}, "ADFF (pretrained) w/o SE": {"use_se": False},
+            "ADFF (pretrained) w/o TFLM": {"use_tflm": False}}, preset="pretrained"))
     if "baselines" in args.models:
         groups.append(baseline_models(args, cache))
     if "musicnn" in args.models and musicnn_available():
@@ -318,9 +335,13 @@ def main(argv=None):
                                          cross_validate_binary(svc, data, VALENCE_POSITIVE))
     for models in groups:  # the section is rewritten after each group: partial runs count
         for name, model in models.items():
-            results[name] = cross_validate_quadrants(model, data,
-                                                     keep_first=name.startswith("ADFF"))
+            if args.only and not any(t in name for t in args.only):
+                continue
+            results[name] = cross_validate_quadrants(model, data, keep_first=name in HEADLINE)
             r = results[name]
+            if not (args.smoke or args.no_write):
+                log[name] = r
+                write_log(args.quadrant_log, log)
             print(f"{name:32s} 4Q {r['accuracy'].mean():.3f}  F1 {r['f1_macro'].mean():.3f}  "
                   f"A {r['arousal'].mean():.3f}  V {r['valence'].mean():.3f}  "
                   f"({r['seconds']:.0f} s)", flush=True)
@@ -385,22 +406,34 @@ def run_tagging(args, data, cache):
 MUSICNN_30S_FRAMES = 1875
 
 
-def read_tag_log(path):
+def read_log(path):
+    """Logged results: name -> per-fold score arrays, ``seconds`` (and ``y_pred``)."""
     import json
 
     if not Path(path).exists():
         return {}
-    raw = json.loads(Path(path).read_text())
-    return {name: {"roc_auc": np.array(r["roc_auc"]), "seconds": r["seconds"]}
-            for name, r in raw.items()}
+    out = {}
+    for name, r in json.loads(Path(path).read_text()).items():
+        out[name] = {k: v if k == "seconds" else np.asarray(v, dtype=object if k == "y_pred"
+                                                             else float)
+                     for k, v in r.items()}
+        out[name].setdefault("first", None)
+    return out
 
 
-def write_tag_log(path, log):
+def write_log(path, log):
     import json
 
-    Path(path).write_text(json.dumps(
-        {name: {"roc_auc": [float(v) for v in r["roc_auc"]], "seconds": float(r["seconds"])}
-         for name, r in log.items()}, indent=1) + "\n")
+    def plain(r):
+        return {k: (float(v) if k == "seconds" else [x if k == "y_pred" else float(x)
+                                                     for x in v])
+                for k, v in r.items() if k != "first"}
+
+    Path(path).write_text(json.dumps({n: plain(r) for n, r in log.items()}, indent=1) + "\n")
+
+
+#: The tag log has the same format (``roc_auc`` per fold, ``seconds``).
+read_tag_log, write_tag_log = read_log, write_log
 
 
 def report_tags(args, data, tagging):
@@ -455,7 +488,7 @@ def report(args, data, results, binary):
         lines.append(_report.markdown_table(
             ["model", "arousal bal. acc.", "valence bal. acc."],
             [[n, pm(a), pm(v)] for n, (a, v) in binary.items()]))
-    adff = [n for n in results if n.startswith("ADFF")]
+    adff = headline(results)
     base = [n for n in results if not n.startswith("ADFF")]
     cm_path = figure_path(args, "bench_real_confusion")
     if cm_path is not None and adff and base:
@@ -472,11 +505,15 @@ def report(args, data, results, binary):
 
 def verdict(results):
     """Plain statements against the best baseline, computed from the numbers."""
-    adff = [n for n in results if n.startswith("ADFF")]
+    adff = headline(results)
     base = [n for n in results if not n.startswith("ADFF")]
     if not adff or not base:
         return []
     lines = []
+    if len(adff) > 1 and adff[1] in HEADLINE:
+        a, b = results[adff[0]]["accuracy"], results[adff[1]]["accuracy"]
+        lines.append(f"- **4Q accuracy, {adff[0]} vs {adff[1]}:** {a.mean():.3f} vs "
+                     f"{b.mean():.3f} (difference {paired(a, b)}).")
     for key, label in (("accuracy", "4Q accuracy"), ("arousal", "binary arousal"),
                        ("valence", "binary valence")):
         best = max(base, key=lambda n: results[n][key].mean())
@@ -484,6 +521,12 @@ def verdict(results):
         lines.append(f"- **{label}:** {adff[0]} {a.mean():.3f} vs best baseline {best} "
                      f"{b.mean():.3f} (difference {paired(a, b)}).")
     return lines
+
+
+def headline(results):
+    """ADFF rows, the headline models (:data:`HEADLINE` order) first."""
+    adff = [n for n in results if n.startswith("ADFF")]
+    return [n for n in HEADLINE if n in adff] + [n for n in adff if n not in HEADLINE]
 
 
 def threads():

@@ -62,6 +62,7 @@ __all__ = [
     "CPU_PRESET",
     "CPU_REGRESSION",
     "PRESET_FRONT_END",
+    "PRETRAINED_PRESET",
     "PerTargetRegressor",
     "baseline_pipelines",
     "make_adff_pipeline",
@@ -95,11 +96,30 @@ CPU_PRESET = {
 #: ``fit`` (on the demo's synthetic data arousal R² rose from 0.42 to 0.59 with it).
 CPU_REGRESSION = {"target_scaling": True}
 
+#: ADFF estimator settings of ``preset='pretrained'``: SE + BiLSTM per level and
+#: the fusion head trained on musicnn's frozen pretrained levels
+#: (:class:`~skmer.pretrained.MusicnnLevels`; benchmarks/RESULTS.md, "bench_real").
+PRETRAINED_PRESET = {
+    "lstm_hidden": 32,
+    "fc_sizes": (64,),
+    "dropout": 0.3,
+    "input_scaling": "band",
+    "lstm_summary": "mean",
+    "optimizer": torch.optim.AdamW,
+    "lr": 1e-3,
+    "weight_decay": 1e-2,
+    "lr_schedule": "onecycle",
+    "batch_size": 16,
+    "max_epochs": 40,
+}
+
 #: Front end of each preset: sampling rate (Hz), STFT hop (s), segments stacked
 #: as channels, and the random-crop training window (s; None: the whole input).
+#: ``'pretrained'`` uses musicnn's own front end (16 kHz, levels every 0.496 s).
 PRESET_FRONT_END = {
     "paper": {"sr": 44100, "hop": 0.01, "seg_num": 6, "crop": None},
     "cpu": {"sr": 22050, "hop": 0.02, "seg_num": 4, "crop": 10.0},
+    "pretrained": {"sr": 16000, "hop": 31 * 256 / 16000, "seg_num": 1, "crop": 10.0},
 }
 
 
@@ -445,7 +465,7 @@ def baseline_pipelines(features=_FEATURES, *, duration=20.0, sr=None, memory=Non
 def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="regression",
                        sr=None, hop=None, crop=None, n_mels=128, memory=None, n_jobs=None,
                        random_state=None, verbose=0, **adff_params):
-    """ADFF pipeline: LogMelTransformer -> SegmentStacker -> ADFF estimator.
+    """ADFF pipeline: LogMelTransformer -> SegmentStacker -> ADFF estimator (or pretrained levels).
 
     Parameters
     ----------
@@ -464,6 +484,14 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
         random 10 s training windows (predictions average the
         windows of the whole input) -- on 22.05 kHz audio with 20 ms hops
         (:data:`PRESET_FRONT_END`).
+        ``'pretrained'``: steps ``levels`` (:class:`~skmer.pretrained.MusicnnLevels`,
+        musicnn's frozen pretrained front and mid end as the five levels, one
+        step per 0.496 s) and ``adff`` (``levels=LEVEL_SIZES``,
+        :data:`PRETRAINED_PRESET`: 2 x 32-unit BiLSTMs with mean summaries,
+        one 64-unit FC layer, AdamW 1e-3 one-cycle, 40 epochs, random 10 s
+        windows). Needs ``pip install --no-deps musicnn``; `sr`, `hop`,
+        `n_mels` and `seg_num` do not apply. The best model of the
+        bench_real benchmark.
     task : {'regression', 'classification'}, default='regression'
         :class:`~skmer.estimators.ADFFRegressor` or
         :class:`~skmer.estimators.ADFFClassifier` (e.g. quadrant labels).
@@ -488,7 +516,8 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
     Returns
     -------
     Pipeline
-        Steps ``mel``, ``stack``, ``adff``; e.g. tune ``stack__seg_num``.
+        Steps ``mel``, ``stack``, ``adff``; e.g. tune ``stack__seg_num``
+        (``levels``, ``adff`` for ``preset='pretrained'``).
     """
     from .estimators import ADFFClassifier, ADFFRegressor
     from .features import LogMelTransformer, SegmentStacker
@@ -498,13 +527,16 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
     tasks = {"regression": ADFFRegressor, "classification": ADFFClassifier}
     if task not in tasks:
         raise ValueError(f"task must be one of {tuple(tasks)}, got {task!r}")
+    if preset == "pretrained" and (seg_num, sr, hop) != (None, None, None):
+        raise ValueError("seg_num, sr and hop do not apply to preset='pretrained' (musicnn's "
+                         "own front end); leave them None")
     front = PRESET_FRONT_END[preset]
     sr = front["sr"] if sr is None else sr
     hop = front["hop"] if hop is None else hop
     seg_num = front["seg_num"] if seg_num is None else seg_num
     crop = front["crop"] if crop is None else crop
-    params = dict(CPU_PRESET) if preset == "cpu" else {}
-    if preset == "cpu" and task == "regression":
+    params = {"cpu": CPU_PRESET, "pretrained": PRETRAINED_PRESET}.get(preset, {}).copy()
+    if preset in ("cpu", "pretrained") and task == "regression":
         params.update(CPU_REGRESSION)
     if crop is not None:
         if not isinstance(crop, numbers.Real) or not crop > 0:
@@ -513,9 +545,26 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
             params["crop_frames"] = int(round(crop / hop))
     params.update(random_state=random_state, verbose=verbose)
     params.update(adff_params)
+    if preset == "pretrained":
+        return _pretrained_adff_pipeline(tasks[task], params, duration, memory, n_jobs)
     return Pipeline([
         ("mel", LogMelTransformer(sr=sr, n_mels=n_mels, hop=hop, duration=duration,
                                   memory=memory, n_jobs=n_jobs)),
         ("stack", SegmentStacker(seg_num=seg_num)),
         ("adff", tasks[task](**params)),
+    ])
+
+
+def _pretrained_adff_pipeline(estimator, params, duration, memory, n_jobs):
+    from .pretrained import LEVEL_SIZES, MusicnnLevels
+    from .pretrained._musicnn import N_FRAMES
+
+    patch_seconds = N_FRAMES * 256 / 16000
+    if duration is None or not isinstance(duration, numbers.Real) or not duration > 0:
+        raise ValueError(f"duration must be a positive number of seconds with "
+                         f"preset='pretrained', got {duration!r}")
+    n_patches = max(1, int(round(duration / patch_seconds)))
+    return Pipeline([
+        ("levels", MusicnnLevels(n_frames=n_patches * N_FRAMES, memory=memory, n_jobs=n_jobs)),
+        ("adff", estimator(levels=LEVEL_SIZES, **params)),
     ])

@@ -65,6 +65,7 @@ ALLOWED_CLASSES = frozenset({
     "skmer.features.windows.SlidingWindows",
     "skmer.pretrained.mel.MusicnnMel",
     "skmer.pretrained.embedding.MusicnnEmbedding",
+    "skmer.pretrained.levels.MusicnnLevels",
     "skmer.estimators.adff.ADFFRegressor",
     "skmer.estimators.adff.ADFFClassifier",
     "skmer.estimators.damff.DAMFFRegressor",
@@ -191,7 +192,7 @@ _ADFF = dict(width=(_real,), lstm_hidden=(_int,), fc_sizes=(_INTS,), dropout=(_r
              channels_last=(_bool,),
              # training recipe
              lstm_summary=(_str,), freq_pooling=(_str,), input_scaling=(_none, _str),
-             crop_frames=(_none, _int),
+             crop_frames=(_none, _int), levels=(_none, _INTS),
              crop_hop=(_none, _int), mixup_alpha=(_real,), spec_augment=(_int,),
              lr_schedule=(_str,), early_stopping=(_none, _int), validation_fraction=(_real,))
 
@@ -221,6 +222,11 @@ ALLOWED_PARAMS = {
         "batch_size": (_int,), "device": (_none, _str), "data_home": (_none,),
         "memory": (_none,), "n_jobs": (_none, _int), "verbose": (_int, _bool),
         "on_error": (_str,),
+    },
+    "skmer.pretrained.levels.MusicnnLevels": {
+        "model": (_str,), "n_frames": (_int,), "block": (_int,), "batch_size": (_int,),
+        "device": (_none, _str), "data_home": (_none,), "memory": (_none,),
+        "n_jobs": (_none, _int), "verbose": (_int, _bool), "on_error": (_str,),
     },
     "skmer.estimators.adff.ADFFRegressor": _net_params("skmer.nn.adff.ADFFNet", **_ADFF,
                                                        target_scaling=(_bool,)),

@@ -1,4 +1,4 @@
-"""scikit-learn's estimator checks on MusicnnEmbedding (waveform-array input at 16 kHz).
+"""scikit-learn's estimator checks on MusicnnEmbedding and MusicnnLevels (waveform-array input at 16 kHz).
 
 The checks' rows of a few "samples" are far shorter than one 3 s patch, so each row is
 zero-padded to one patch; the network runs once per row.
@@ -13,10 +13,11 @@ if importlib.util.find_spec("musicnn") is None:
     pytest.skip("musicnn is not installed (pip install --no-deps musicnn)",
                 allow_module_level=True)
 
-from skmer.pretrained import MusicnnEmbedding
+from skmer.pretrained import MusicnnEmbedding, MusicnnLevels
 
 # one configuration keeps the run short (the VGG variant shares all of the estimator code)
-ESTIMATORS = [MusicnnEmbedding(layer="taggram", pooling="mean+std")]
+ESTIMATORS = [MusicnnEmbedding(layer="taggram", pooling="mean+std"),
+              MusicnnLevels(n_frames=187, block=93)]
 
 
 def expected_failed_checks(estimator):

@@ -7,10 +7,10 @@ import pytest
 
 from skmer.estimators import ADFFClassifier, ADFFRegressor, CNNTagger, DAMFFRegressor
 from skmer.features import AudioFeatures, LogMelTransformer, SlidingWindows
-from skmer.pretrained import MusicnnEmbedding, MusicnnMel
+from skmer.pretrained import MusicnnEmbedding, MusicnnLevels, MusicnnMel
 
 ESTIMATORS = [ADFFRegressor, ADFFClassifier, DAMFFRegressor, CNNTagger, LogMelTransformer,
-              AudioFeatures, SlidingWindows, MusicnnEmbedding, MusicnnMel]
+              AudioFeatures, SlidingWindows, MusicnnEmbedding, MusicnnMel, MusicnnLevels]
 # objects (classes, callables, free-form skorch arguments), not values to range-check
 UNCONSTRAINED = {"optimizer", "criterion", "module", "train_split", "kwargs", "tag_names",
                  "threshold", "classes", "filters"}

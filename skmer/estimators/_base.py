@@ -437,13 +437,14 @@ class _ADFFMixin(_NetMixin):
         "lstm_summary": [StrOptions(set(LSTM_SUMMARIES))],
         "freq_pooling": [StrOptions(set(FREQ_POOLINGS))],
         "input_scaling": [None, StrOptions({s for s in INPUT_SCALINGS if s is not None})],
-        "crop_frames": [None, Interval(Integral, MIN_FRAMES, None, closed="left")],
+        "crop_frames": [None, Interval(Integral, 1, None, closed="left")],
         "crop_hop": [None, Interval(Integral, 1, None, closed="left")],
         "mixup_alpha": [Interval(Real, 0, None, closed="left")],
         "spec_augment": [Interval(Integral, 0, None, closed="left")],
         "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
         "early_stopping": [None, Interval(Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "levels": [None, IntSequence(1)],
     }
 
     def _init_adff_params(
@@ -471,6 +472,7 @@ class _ADFFMixin(_NetMixin):
         lr_schedule="multistep",
         early_stopping=None,
         validation_fraction=0.1,
+        levels=None,
     ):
         self.width = width
         self.lstm_hidden = lstm_hidden
@@ -495,6 +497,7 @@ class _ADFFMixin(_NetMixin):
         self.lr_schedule = lr_schedule
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.levels = levels
 
     # ------------------------------------------------------------------ recipe
 
@@ -655,7 +658,26 @@ class _ADFFMixin(_NetMixin):
             "freq_pooling": self.freq_pooling,
             "n_mels": int(self.input_shape_[2]),
             "input_norm": self.input_scaling is not None,
+            "levels": None if self.levels is None else tuple(self.levels),
         }
+
+    def _check_levels_input(self, shape):
+        width = sum(int(c) for c in self.levels)
+        if shape[1] != 1 or shape[3] != width:
+            raise ValueError(
+                f"{type(self).__name__}(levels={tuple(self.levels)}) expects precomputed "
+                f"levels of shape (n_clips, 1, n_steps, {width}), e.g. from "
+                f"skmer.pretrained.MusicnnLevels; got X of shape {shape}"
+            )
+
+    def _validate_net_params(self):
+        super()._validate_net_params()
+        if self.levels is None and self.crop_frames is not None and (
+                self.crop_frames < MIN_FRAMES):
+            raise ValueError(
+                f"crop_frames must be at least {MIN_FRAMES} frames (the SFLM halves the time "
+                f"axis five times), got {self.crop_frames}"
+            )
 
     def _validate_X(self, X, reset):
         """Check ``X`` and return it as a float32 array of shape (n, seg_num, T, M)."""
@@ -677,7 +699,9 @@ class _ADFFMixin(_NetMixin):
             estimator=self,
         )
         n, seg_num, n_frames, n_mels = X.shape
-        if n_frames < MIN_FRAMES or n_mels < MIN_MELS:
+        if self.levels is not None:
+            self._check_levels_input(X.shape)
+        elif n_frames < MIN_FRAMES or n_mels < MIN_MELS:
             raise ValueError(
                 f"{name} needs at least {MIN_FRAMES} frames and {MIN_MELS} mel bands per "
                 f"segment (the network halves both axes five times); got X of shape "

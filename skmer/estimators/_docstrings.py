@@ -113,7 +113,16 @@ ADFF_RECIPE_PARAMETERS = """\
         restored (skorch ``EarlyStopping(load_best=True)``). ``None``: off.
     validation_fraction : float, default=0.1
         Fraction of the training data held out for ``early_stopping``, in
-        ``(0, 1)``."""
+        ``(0, 1)``.
+    levels : sequence of int or None, default=None
+        ``None``: ``X`` is a log-mel stack and the network's own VGG16 levels
+        (SFLM) are trained from scratch. A sequence of ints: ``X`` holds
+        precomputed feature levels ``(n_clips, 1, n_steps, sum(levels))`` of
+        these widths, e.g. ``skmer.pretrained.LEVEL_SIZES`` for the pretrained
+        musicnn levels of :class:`~skmer.pretrained.MusicnnLevels`; only the
+        per-level SE + BiLSTM and the fusion head are trained, ``crop_frames``
+        counts steps, and ``width``, ``channels_last``, ``freq_pooling`` have
+        no effect (see :class:`skmer.nn.ADFFNet`)."""
 
 #: The ADFF estimators' training parameters, with the paper's protocol as defaults.
 ADFF_TRAINING_PARAMETERS = """\

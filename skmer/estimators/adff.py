@@ -137,6 +137,7 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
         lr_schedule="multistep",
         early_stopping=None,
         validation_fraction=0.1,
+        levels=None,
         lr=1e-5,
         weight_decay=1e-5,
         max_epochs=200,
@@ -189,6 +190,7 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
             lr_schedule=lr_schedule,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
+            levels=levels,
         )
         self.target_scaling = target_scaling
 
@@ -381,6 +383,7 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
         lr_schedule="multistep",
         early_stopping=None,
         validation_fraction=0.1,
+        levels=None,
         lr=1e-5,
         weight_decay=1e-5,
         max_epochs=200,
@@ -435,6 +438,7 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
             lr_schedule=lr_schedule,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
+            levels=levels,
         )
         self.class_weight = class_weight
 

@@ -400,6 +400,15 @@ class ADFFNet(nn.Module):
         before the first convolution. ``input_mean`` and ``input_std`` are
         buffers of shape ``(n_mels,)`` (saved with the weights), initialised
         to 0 and 1; the estimators set them from the training data at ``fit``.
+    levels : sequence of int or None, default=None
+        ``None``: the input is a log-mel stack and the SFLM (VGG16, trained
+        with the rest) computes the five levels. A sequence of ints: the input
+        ``(N, 1, T, sum(levels))`` already holds per-level features of ``T``
+        time steps side by side on its last axis, e.g. the pretrained musicnn
+        levels of :class:`skmer.pretrained.MusicnnLevels`, with these widths;
+        there is no SFLM, and level ``n`` (a ``(N, levels[n], T, 1)`` map) goes
+        through its own TFLM. ``width``, ``channels_last`` and
+        ``freq_pooling`` then have no effect, and ``T`` may be any length.
 
     Attributes
     ----------
@@ -416,7 +425,8 @@ class ADFFNet(nn.Module):
     -----
     Input shape ``(N, seg_num, T, M)`` with ``T >= 32`` frames and ``M >= 32``
     mel bands per segment (five 2x2 max-poolings); the network accepts any
-    such ``T`` and ``M``, the parameters do not depend on them. Output shape
+    such ``T`` and ``M``, the parameters do not depend on them. With
+    ``levels``: ``(N, 1, T, sum(levels))``, any ``T >= 1``. Output shape
     ``(N, n_outputs)``, float32.
     """
 
@@ -437,6 +447,7 @@ class ADFFNet(nn.Module):
         freq_pooling="mean",
         n_mels=None,
         input_norm=False,
+        levels=None,
     ):
         super().__init__()
         _check_positive_int(seg_num, "seg_num")
@@ -461,9 +472,22 @@ class ADFFNet(nn.Module):
             raise ValueError(
                 f"freq_pooling must be one of {FREQ_POOLINGS}, got {freq_pooling!r}"
             )
+        if levels is not None:
+            if isinstance(levels, (str, bytes)) or not isinstance(levels, Sequence) or not levels:
+                raise ValueError(f"levels must be None or a sequence of positive ints, got "
+                                 f"{levels!r}")
+            for size in levels:
+                _check_positive_int(size, "each of levels")
+            if seg_num != 1:
+                raise ValueError(f"levels needs seg_num=1 (one input channel), got {seg_num}")
+            levels = tuple(int(c) for c in levels)
+            freq_pooling = "mean"  # each level map has one bin: mean and flatten agree
+            if input_norm and n_mels != sum(levels):
+                raise ValueError(f"n_mels must be sum(levels) = {sum(levels)} with levels, "
+                                 f"got {n_mels}")
         if input_norm or freq_pooling == "flatten":
             _check_positive_int(n_mels, "n_mels (required by input_norm / freq_pooling)")
-            if n_mels < MIN_MELS:
+            if n_mels < MIN_MELS and levels is None:
                 raise ValueError(f"n_mels must be at least {MIN_MELS}, got {n_mels}")
         self.freq_pooling = freq_pooling
         n_freqs = [None] * len(VGG16_CONVS)
@@ -479,19 +503,26 @@ class ADFFNet(nn.Module):
             self.register_buffer("input_mean", torch.zeros(int(n_mels)))
             self.register_buffer("input_std", torch.ones(int(n_mels)))
 
-        self.sflm = SFLM(self.seg_num, width)
+        self.levels = levels
+        if levels is None:
+            self.sflm = SFLM(self.seg_num, width)
+            channels = self.sflm.channels
+        else:
+            self.sflm = None
+            self.channels_last = False
+            channels = levels
+            n_freqs = [None] * len(levels)
         if use_tflm:
             self.tflm = nn.ModuleList(
                 TFLMLevel(c, int(lstm_hidden), use_se=use_se, se_reduction=int(se_reduction),
                           summary=lstm_summary, freq_pooling=freq_pooling, n_freq=w)
-                for c, w in zip(self.sflm.channels, n_freqs)
+                for c, w in zip(channels, n_freqs)
             )
             self.fusion_features = sum(t.out_features for t in self.tflm)
         else:
             self.tflm = None
             self.fusion_features = sum(
-                c * (w if freq_pooling == "flatten" else 1)
-                for c, w in zip(self.sflm.channels, n_freqs)
+                c * (w if freq_pooling == "flatten" else 1) for c, w in zip(channels, n_freqs)
             )
 
         layers = []
@@ -508,6 +539,8 @@ class ADFFNet(nn.Module):
             self.sflm.to(memory_format=torch.channels_last)
 
     def _init_weights(self):
+        if self.sflm is None:
+            return
         # As torchvision's VGG: He-normal (fan_out) convolutions, zero biases.
         for m in self.sflm.modules():
             if isinstance(m, nn.Conv2d):
@@ -531,7 +564,13 @@ class ADFFNet(nn.Module):
         -------
         e : torch.Tensor, shape (N, fusion_features), float32
         """
-        check_input_shape(x.shape, self.seg_num)
+        if self.levels is None:
+            check_input_shape(x.shape, self.seg_num)
+        elif x.dim() != 4 or x.shape[1] != 1 or x.shape[3] != sum(self.levels):
+            raise ValueError(
+                f"this ADFF takes precomputed levels of widths {self.levels}: input of shape "
+                f"(n_clips, 1, n_steps, {sum(self.levels)}); got {tuple(x.shape)}"
+            )
         x = x.float()
         if self.input_norm:
             if x.shape[3] != self.input_mean.shape[0]:
@@ -543,12 +582,20 @@ class ADFFNet(nn.Module):
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         with self._autocast(x.device.type):
-            maps = self.sflm(x)
+            maps = self.sflm(x) if self.sflm is not None else self._level_maps(x)
             if self.tflm is None:
                 parts = [self._global_pool(s) for s in maps]
             else:
                 parts = [t(s) for t, s in zip(self.tflm, maps)]
         return torch.cat(parts, dim=1)
+
+    def _level_maps(self, x):
+        """Precomputed levels ``(N, 1, T, sum(levels))`` -> maps ``(N, levels[n], T, 1)``."""
+        maps, start = [], 0
+        for width in self.levels:
+            maps.append(x[:, 0, :, start:start + width].transpose(1, 2).unsqueeze(3))
+            start += width
+        return maps
 
     def _global_pool(self, s):
         """``use_tflm=False``: mean over time (and over mel unless 'flatten')."""

@@ -8,6 +8,8 @@ networks that matches the original outputs. skmer does not redistribute the
 weights. See :doc:`/pretrained`.
 
 - :class:`MusicnnEmbedding`: audio -> pooled musicnn embeddings (transformer).
+- :class:`MusicnnLevels`: audio -> musicnn's five feature levels over time (input
+  of a pretrained :class:`~skmer.ADFFClassifier` / :class:`~skmer.ADFFRegressor`).
 - :class:`MusicnnMel`: audio -> musicnn's log-mel patches (input of a pretrained
   :class:`~skmer.CNNTagger`).
 - :func:`load_musicnn`, :func:`load_musicnn_weights`, :func:`musicnn_labels`,
@@ -32,6 +34,8 @@ from ._musicnn import (
 
 _LAZY = {
     "MusicnnEmbedding": "skmer.pretrained.embedding",
+    "LEVEL_SIZES": "skmer.pretrained.levels",
+    "MusicnnLevels": "skmer.pretrained.levels",
     "MusicnnMel": "skmer.pretrained.mel",
     "musicnn_tags": "skmer.pretrained.embedding",
 }
