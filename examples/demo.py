@@ -11,6 +11,7 @@ Set ``SKMER_DEMO_CLIPS`` / ``SKMER_DEMO_EPOCHS`` to make it smaller or larger.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import time
 from pathlib import Path
@@ -45,6 +46,17 @@ def adff_pipeline(cache):
     # mel (n, 1, 500, 128) -> stack (n, 4, 125, 128) -> [valence, arousal]
     return make_adff_pipeline(duration=DURATION, preset="cpu", sr=SR, memory=cache,
                               random_state=0, verbose=1, max_epochs=EPOCHS)
+
+
+def pretrained_pipeline(cache):
+    # ADFF's SE + BiLSTM levels and fusion head on musicnn's frozen pretrained levels
+    # (needs `pip install --no-deps musicnn`, which `make demo` installs)
+    return make_adff_pipeline(duration=DURATION, preset="pretrained", memory=cache,
+                              random_state=0, verbose=0)
+
+
+def have_musicnn():
+    return importlib.util.find_spec("musicnn") is not None
 
 
 def baselines(cache):
@@ -113,8 +125,14 @@ def main():
           "one epoch table per fold) ...")
     t = time.perf_counter()
     adff_pred = cross_val_predict(adff_pipeline(cache), X, y, cv=cv)
-    rows.append(report("ADFF", y, adff_pred, time.perf_counter() - t))
+    rows.append(report("ADFF (cpu preset)", y, adff_pred, time.perf_counter() - t))
     print(rows[-1])
+    if have_musicnn():
+        print("\nCross-validating ADFF on pretrained musicnn levels (preset='pretrained') ...")
+        t = time.perf_counter()
+        pred = cross_val_predict(pretrained_pipeline(cache), X, y, cv=cv)
+        rows.append(report("ADFF (pretrained preset)", y, pred, time.perf_counter() - t))
+        print(rows[-1])
     for name, model in baselines(cache).items():
         t = time.perf_counter()
         pred = cross_val_predict(model, X, y, cv=cv)

@@ -32,8 +32,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
 from skmer.datasets import make_music_emotion
-from skmer.estimators import CNNTagger, tagging_report
+from skmer.estimators import CNNTagger
 from skmer.features import LogMelTransformer
+from skmer.metrics import tagging_report
 
 # Sizes: clips, seconds per clip, epochs (SKMER_DOCS_TINY=1: a tiny run for the docs test).
 TINY = os.environ.get("SKMER_DOCS_TINY") == "1"
@@ -71,7 +72,7 @@ print("probabilities:", proba.shape, " predicted tags:", predicted.shape)
 # %%
 # Per-tag scores
 # --------------
-# :func:`~skmer.estimators.tagging_report` gives precision, recall and F1 at the threshold,
+# :func:`~skmer.metrics.tagging_report` gives precision, recall and F1 at the threshold,
 # and the threshold-free ROC-AUC and average precision from the probabilities, per tag
 # and averaged (``macro``: mean over tags; ``micro``: all decisions pooled). A ROC-AUC of
 # 0.5 is chance. Tags absent from the test clips get no ROC-AUC (NaN).

@@ -1,4 +1,4 @@
-"""scikit-learn's estimator checks on MusicnnEmbedding and MusicnnLevels (waveform-array input at 16 kHz).
+"""scikit-learn's estimator checks on MusicnnEmbedding and MusicnnLevels (16 kHz waveforms).
 
 The checks' rows of a few "samples" are far shorter than one 3 s patch, so each row is
 zero-padded to one patch; the network runs once per row.

@@ -46,7 +46,8 @@ def test_network_on_levels_shapes_and_ablations():
 
 def test_network_on_levels_rejects_bad_shapes():
     net = ADFFNet(levels=LEVELS)
-    with pytest.raises(ValueError, match=r"levels of widths \(6, 4, 3\).*\(n_clips, 1, n_steps, 13\)"):
+    with pytest.raises(ValueError,
+                       match=r"levels of widths \(6, 4, 3\).*\(n_clips, 1, n_steps, 13\)"):
         net(torch.randn(2, 1, 5, 12))
     with pytest.raises(ValueError, match="seg_num=1"):
         ADFFNet(seg_num=2, levels=LEVELS)

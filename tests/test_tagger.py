@@ -22,8 +22,9 @@ from skorch.callbacks import Callback
 from test_estimators_adff import _TabularAdapter
 
 from skmer.datasets import make_music_emotion
-from skmer.estimators import CNNTagger, TagWarning, tagging_report, tagging_scorers
+from skmer.estimators import CNNTagger, TagWarning
 from skmer.features import LogMelTransformer
+from skmer.metrics import tagging_report, tagging_scorers
 from skmer.nn import TaggerCNN, tagger_channels
 
 TINY = dict(width=1 / 8, n_blocks=2, lr=1e-2, batch_size=8, max_epochs=2, random_state=0,

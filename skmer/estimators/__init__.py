@@ -3,7 +3,7 @@
 from .adff import ADFFClassifier, ADFFRegressor
 from .damff import DAMFFRegressor
 from .quadrants import va_to_binary, va_to_quadrant
-from .tagger import CNNTagger, TagWarning, tagging_report, tagging_scorers
+from .tagger import CNNTagger, TagWarning
 
 __all__ = [
     "ADFFClassifier",
@@ -11,8 +11,6 @@ __all__ = [
     "CNNTagger",
     "DAMFFRegressor",
     "TagWarning",
-    "tagging_report",
-    "tagging_scorers",
     "va_to_binary",
     "va_to_quadrant",
 ]
