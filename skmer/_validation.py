@@ -37,6 +37,7 @@ from sklearn.utils._param_validation import (
 )
 
 __all__ = [
+    "FINITE_POSITIVE",
     "MEMORY",
     "NON_NEGATIVE",
     "N_JOBS",
@@ -51,6 +52,8 @@ __all__ = [
     "Options",
     "StrOptions",
     "TorchDevice",
+    "UNIT_RATE",
+    "validate_arguments",
     "validate_constraints",
 ]
 
@@ -58,6 +61,10 @@ __all__ = [
 POSITIVE = Interval(Real, 0, None, closed="neither")
 NON_NEGATIVE = Interval(Real, 0, None, closed="left")
 POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+#: A finite number > 0 (e.g. a width multiplier).
+FINITE_POSITIVE = Interval(Real, 0, np.inf, closed="neither")
+#: A probability-like rate in [0, 1) (e.g. dropout).
+UNIT_RATE = Interval(Real, 0, 1, closed="left")
 #: ``memory``: a cache folder or a ``joblib.Memory`` (anything with ``cache``), or None.
 MEMORY = [None, str, os.PathLike, HasMethods(["cache"])]
 #: ``n_jobs``, as in joblib.
@@ -85,16 +92,36 @@ def validate_constraints(obj, names=None):
         a float in the range [0, inf). Got -1.0 instead.").
     """
     declared = type(obj)._parameter_constraints
-    caller = type(obj).__name__
-    for name in declared if names is None else names:
-        if not hasattr(obj, name) or declared[name] == "no_validation":
+    wanted = declared if names is None else names
+    validate_arguments(declared, {n: getattr(obj, n) for n in wanted if hasattr(obj, n)},
+                       type(obj).__name__)
+
+
+def validate_arguments(constraints, values, caller):
+    """Check named values (a function's or a torch module's arguments) against constraints.
+
+    Parameters
+    ----------
+    constraints : dict of str -> list
+        As ``_parameter_constraints``; names missing from it are not checked.
+    values : dict of str -> object
+        The arguments, e.g. ``{"seg_num": 6, "width": 0.125}``.
+    caller : str
+        Named in the message, e.g. ``'ADFFNet'``.
+
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        A ``ValueError`` (and ``TypeError``) with scikit-learn's message.
+    """
+    for name, value in values.items():
+        if name not in constraints or constraints[name] == "no_validation":
             continue
-        value = getattr(obj, name)
-        constraints = [c if isinstance(c, _SkmerConstraint) else make_constraint(c)
-                       for c in declared[name]]
-        if any(_satisfies(c, value) for c in constraints):
+        checks = [c if isinstance(c, _SkmerConstraint) else make_constraint(c)
+                  for c in constraints[name]]
+        if any(_satisfies(c, value) for c in checks):
             continue
-        shown = [str(c) for c in constraints if not getattr(c, "hidden", False)]
+        shown = [str(c) for c in checks if not getattr(c, "hidden", False)]
         expected = shown[0] if len(shown) == 1 else (
             f"{', '.join(shown[:-1])} or {shown[-1]}")
         raise InvalidParameterError(

@@ -51,7 +51,7 @@ def test_network_on_levels_rejects_bad_shapes():
         net(torch.randn(2, 1, 5, 12))
     with pytest.raises(ValueError, match="seg_num=1"):
         ADFFNet(seg_num=2, levels=LEVELS)
-    with pytest.raises(ValueError, match="levels must be None or a sequence"):
+    with pytest.raises(ValueError, match="levels must be None or a non-empty sequence"):
         ADFFNet(levels=())
     with pytest.raises(ValueError, match="n_mels must be sum"):
         ADFFNet(levels=LEVELS, input_norm=True, n_mels=12)

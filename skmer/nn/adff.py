@@ -23,12 +23,19 @@ mel bands per segment) as produced by ``LogMelTransformer`` followed by
 from __future__ import annotations
 
 import contextlib
-import math
 import numbers
-from collections.abc import Sequence
 
 import torch
 from torch import nn
+
+from .._validation import (
+    FINITE_POSITIVE,
+    POSITIVE_INT,
+    UNIT_RATE,
+    IntSequence,
+    StrOptions,
+    validate_arguments,
+)
 
 __all__ = [
     "ADFFNet",
@@ -268,8 +275,10 @@ class TFLMLevel(nn.Module):
             raise ValueError(
                 f"freq_pooling must be one of {FREQ_POOLINGS}, got {freq_pooling!r}"
             )
-        if freq_pooling == "flatten":
-            _check_positive_int(n_freq, "n_freq (required by freq_pooling='flatten')")
+        if freq_pooling == "flatten" and not (isinstance(n_freq, numbers.Integral)
+                                               and n_freq >= 1):
+            raise ValueError(f"n_freq (required by freq_pooling='flatten') must be a positive "
+                             f"integer, got {n_freq!r}")
         self.summary = summary
         self.freq_pooling = freq_pooling
         self.n_freq = None if n_freq is None else int(n_freq)
@@ -430,6 +439,25 @@ class ADFFNet(nn.Module):
     ``(N, n_outputs)``, float32.
     """
 
+    _parameter_constraints = {
+        "seg_num": [POSITIVE_INT],
+        "n_outputs": [POSITIVE_INT],
+        "width": [FINITE_POSITIVE],
+        "lstm_hidden": [POSITIVE_INT],
+        "fc_sizes": [IntSequence(1)],
+        "dropout": [UNIT_RATE],
+        "se_reduction": [POSITIVE_INT],
+        "use_se": ["boolean"],
+        "use_tflm": ["boolean"],
+        "precision": [StrOptions(set(PRECISIONS))],
+        "channels_last": ["boolean"],
+        "lstm_summary": [StrOptions(set(LSTM_SUMMARIES))],
+        "freq_pooling": [StrOptions(set(FREQ_POOLINGS))],
+        "n_mels": [None, POSITIVE_INT],
+        "input_norm": ["boolean"],
+        "levels": [None, IntSequence(1)],
+    }
+
     def __init__(
         self,
         seg_num=1,
@@ -450,34 +478,17 @@ class ADFFNet(nn.Module):
         levels=None,
     ):
         super().__init__()
-        _check_positive_int(seg_num, "seg_num")
-        _check_positive_int(n_outputs, "n_outputs")
-        _check_positive_int(lstm_hidden, "lstm_hidden")
-        _check_positive_int(se_reduction, "se_reduction")
-        if not isinstance(width, numbers.Real) or not math.isfinite(width) or width <= 0:
-            raise ValueError(f"width must be a positive number, got {width!r}")
-        if isinstance(fc_sizes, (str, bytes)) or not isinstance(fc_sizes, Sequence):
-            raise ValueError(f"fc_sizes must be a sequence of positive ints, got {fc_sizes!r}")
-        for size in fc_sizes:
-            _check_positive_int(size, "each of fc_sizes")
-        if not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-        if lstm_summary not in LSTM_SUMMARIES:
-            raise ValueError(
-                f"lstm_summary must be one of {LSTM_SUMMARIES}, got {lstm_summary!r}"
-            )
-        if freq_pooling not in FREQ_POOLINGS:
-            raise ValueError(
-                f"freq_pooling must be one of {FREQ_POOLINGS}, got {freq_pooling!r}"
-            )
+        validate_arguments(type(self)._parameter_constraints, {
+            "seg_num": seg_num, "n_outputs": n_outputs, "width": width,
+            "lstm_hidden": lstm_hidden, "fc_sizes": fc_sizes, "dropout": dropout,
+            "se_reduction": se_reduction, "use_se": use_se, "use_tflm": use_tflm,
+            "precision": precision, "channels_last": channels_last,
+            "lstm_summary": lstm_summary, "freq_pooling": freq_pooling, "n_mels": n_mels,
+            "input_norm": input_norm, "levels": levels,
+        }, type(self).__name__)
         if levels is not None:
-            if isinstance(levels, (str, bytes)) or not isinstance(levels, Sequence) or not levels:
-                raise ValueError(f"levels must be None or a sequence of positive ints, got "
-                                 f"{levels!r}")
-            for size in levels:
-                _check_positive_int(size, "each of levels")
+            if not len(levels):
+                raise ValueError("levels must be None or a non-empty sequence of level widths")
             if seg_num != 1:
                 raise ValueError(f"levels needs seg_num=1 (one input channel), got {seg_num}")
             levels = tuple(int(c) for c in levels)
@@ -485,10 +496,11 @@ class ADFFNet(nn.Module):
             if input_norm and n_mels != sum(levels):
                 raise ValueError(f"n_mels must be sum(levels) = {sum(levels)} with levels, "
                                  f"got {n_mels}")
-        if input_norm or freq_pooling == "flatten":
-            _check_positive_int(n_mels, "n_mels (required by input_norm / freq_pooling)")
-            if n_mels < MIN_MELS and levels is None:
-                raise ValueError(f"n_mels must be at least {MIN_MELS}, got {n_mels}")
+        if (input_norm or freq_pooling == "flatten") and n_mels is None:
+            raise ValueError("n_mels (the input's mel bands) is required by input_norm=True "
+                             "and freq_pooling='flatten'")
+        if (input_norm or freq_pooling == "flatten") and levels is None and n_mels < MIN_MELS:
+            raise ValueError(f"n_mels must be at least {MIN_MELS}, got {n_mels}")
         self.freq_pooling = freq_pooling
         n_freqs = [None] * len(VGG16_CONVS)
         if freq_pooling == "flatten":
@@ -627,7 +639,3 @@ class ADFFNet(nn.Module):
             y = self.head(e)
         return y.float()
 
-
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")

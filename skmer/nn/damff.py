@@ -77,6 +77,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._validation import FINITE_POSITIVE, POSITIVE_INT, UNIT_RATE, validate_arguments
+
 __all__ = [
     "BRANCH_KERNELS",
     "CCCLoss",
@@ -114,11 +116,6 @@ class BatchNorm2d(_BatchNorm, nn.BatchNorm2d):
 
 class BatchNorm1d(_BatchNorm, nn.BatchNorm1d):
     """:class:`torch.nn.BatchNorm1d` that accepts one value per channel in training."""
-
-
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 def check_filters(filters, kernels=None):
@@ -293,6 +290,18 @@ class DAMFFNet(nn.Module):
     are processed as one batch of ``N * n_steps`` windows by the CNN.
     """
 
+    _parameter_constraints = {
+        "n_outputs": [POSITIVE_INT],
+        "width": [FINITE_POSITIVE],
+        "reduction": [POSITIVE_INT],
+        "use_fusion": ["boolean"],
+        "use_channel_attention": ["boolean"],
+        "use_spatial_attention": ["boolean"],
+        "lstm_hidden": [POSITIVE_INT],
+        "lstm_layers": [POSITIVE_INT],
+        "dropout": [UNIT_RATE],
+    }
+
     def __init__(
         self,
         n_outputs=2,
@@ -308,15 +317,12 @@ class DAMFFNet(nn.Module):
         dropout=0.2,
     ):
         super().__init__()
-        _check_positive_int(n_outputs, "n_outputs")
-        _check_positive_int(reduction, "reduction")
-        _check_positive_int(lstm_hidden, "lstm_hidden")
-        _check_positive_int(lstm_layers, "lstm_layers")
-        if not isinstance(width, numbers.Real) or isinstance(width, bool) or not width > 0 \
-                or width == float("inf"):
-            raise ValueError(f"width must be a positive number, got {width!r}")
-        if not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        validate_arguments(type(self)._parameter_constraints, {
+            "n_outputs": n_outputs, "width": width, "reduction": reduction,
+            "use_fusion": use_fusion, "use_channel_attention": use_channel_attention,
+            "use_spatial_attention": use_spatial_attention, "lstm_hidden": lstm_hidden,
+            "lstm_layers": lstm_layers, "dropout": dropout,
+        }, type(self).__name__)
         filters, kernels = check_filters(filters, kernels)
         self.n_outputs = int(n_outputs)
         self.filters = filters

@@ -22,11 +22,10 @@ channel), output ``(N, n_outputs)`` logits, float32.
 
 from __future__ import annotations
 
-import numbers
-
 import torch
 from torch import nn
 
+from .._validation import FINITE_POSITIVE, POSITIVE_INT, UNIT_RATE, validate_arguments
 from .damff import BatchNorm2d
 
 __all__ = ["TaggerCNN", "tagger_channels"]
@@ -38,11 +37,6 @@ BASE_CHANNELS = 32
 def tagger_channels(n_blocks, width):
     """Channels of each block: ``max(1, round(32 * 2**b * width))`` for ``b < n_blocks``."""
     return tuple(max(1, int(round(BASE_CHANNELS * 2**b * width))) for b in range(n_blocks))
-
-
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 class TaggerCNN(nn.Module):
@@ -67,17 +61,20 @@ class TaggerCNN(nn.Module):
         Channels of each block.
     """
 
+    _parameter_constraints = {
+        "n_outputs": [POSITIVE_INT],
+        "in_channels": [POSITIVE_INT],
+        "width": [FINITE_POSITIVE],
+        "n_blocks": [POSITIVE_INT],
+        "dropout": [UNIT_RATE],
+    }
+
     def __init__(self, n_outputs=1, in_channels=1, width=1.0, n_blocks=4, dropout=0.3):
         super().__init__()
-        _check_positive_int(n_outputs, "n_outputs")
-        _check_positive_int(in_channels, "in_channels")
-        _check_positive_int(n_blocks, "n_blocks")
-        if not isinstance(width, numbers.Real) or isinstance(width, bool) or not (
-            0 < width < float("inf")
-        ):
-            raise ValueError(f"width must be a positive number, got {width!r}")
-        if not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        validate_arguments(type(self)._parameter_constraints, {
+            "n_outputs": n_outputs, "in_channels": in_channels, "width": width,
+            "n_blocks": n_blocks, "dropout": dropout,
+        }, type(self).__name__)
         self.n_outputs = int(n_outputs)
         self.in_channels = int(in_channels)
         self.channels = tagger_channels(int(n_blocks), width)
