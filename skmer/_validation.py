@@ -49,6 +49,7 @@ __all__ = [
     "Interval",
     "InvalidParameterError",
     "IntSequence",
+    "OptionSequence",
     "Options",
     "StrOptions",
     "TorchDevice",
@@ -165,6 +166,28 @@ class IntSequence(_SkmerConstraint):
 
     def __str__(self):
         return f"a sequence of integers >= {self.minimum}"
+
+
+class OptionSequence(_SkmerConstraint):
+    """A non-empty sequence of strings, each one of `options` (e.g. statistics' names).
+
+    Parameters
+    ----------
+    options : iterable of str
+        The allowed elements.
+    """
+
+    def __init__(self, options):
+        self.options = tuple(options)
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, (str, bytes)) or not hasattr(val, "__iter__"):
+            return False
+        val = list(val)
+        return bool(val) and all(isinstance(v, str) and v in self.options for v in val)
+
+    def __str__(self):
+        return f"a non-empty sequence of names among {list(self.options)}"
 
 
 class ClassWeight(_SkmerConstraint):

@@ -6,11 +6,18 @@ import re
 import pytest
 
 from skmer.estimators import ADFFClassifier, ADFFRegressor, CNNTagger, DAMFFRegressor
-from skmer.features import AudioFeatures, LogMelTransformer, SlidingWindows
+from skmer.features import (
+    AudioFeatures,
+    LogMelTransformer,
+    SegmentStacker,
+    SlidingWindows,
+    SpectrogramStats,
+)
 from skmer.pretrained import MusicnnEmbedding, MusicnnLevels, MusicnnMel
 
 ESTIMATORS = [ADFFRegressor, ADFFClassifier, DAMFFRegressor, CNNTagger, LogMelTransformer,
-              AudioFeatures, SlidingWindows, MusicnnEmbedding, MusicnnMel, MusicnnLevels]
+              AudioFeatures, SlidingWindows, MusicnnEmbedding, MusicnnMel, MusicnnLevels,
+              SegmentStacker, SpectrogramStats]
 # objects (classes, callables, free-form skorch arguments), not values to range-check
 UNCONSTRAINED = {"optimizer", "criterion", "module", "train_split", "kwargs", "tag_names",
                  "threshold", "classes", "filters"}

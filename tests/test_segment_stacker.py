@@ -39,8 +39,11 @@ def test_paper_default_shape():
     assert SegmentStacker(seg_num=6).fit_transform(X).shape == (2, 6, 333, 128)
 
 
-@pytest.mark.parametrize("seg_num, match", [(0, ">= 1"), (-2, ">= 1"), (2.5, "integer"),
-                                            ("6", "integer"), (True, "integer"),
+DECLARED = r"'seg_num' parameter of SegmentStacker must be an int in the range \[1, inf\)"
+
+
+@pytest.mark.parametrize("seg_num, match", [(0, DECLARED), (-2, DECLARED), (2.5, DECLARED),
+                                            ("6", DECLARED), (True, DECLARED),
                                             (51, "larger than the number of frames")])
 def test_bad_seg_num(seg_num, match):
     with pytest.raises(ValueError, match=match):

@@ -40,7 +40,8 @@ def test_stacked_input_gives_stats_of_the_concatenated_segments(n, t, m, seg):
 def test_errors():
     with pytest.raises(ValueError, match="4-D"):
         SpectrogramStats().fit(np.zeros((3, 10)))
-    with pytest.raises(ValueError, match="stats entry"):
+    with pytest.raises(ValueError, match=r"'stats' parameter of SpectrogramStats must be a "
+                                         r"non-empty sequence of names among \['mean'.*'kurtosis'"):
         SpectrogramStats(stats=("mean", "kurtosis")).fit(np.zeros((1, 1, 10, 3)))
     with pytest.raises(ValueError, match="NaN"):
         SpectrogramStats().fit(np.full((1, 1, 10, 3), np.nan))

@@ -21,7 +21,6 @@ TARGET_NAMES = ["valence", "arousal"]
 
 #: ``on_error`` of the loaders, as of the audio transformers; ``'warn'`` is a synonym of
 #: ``'skip'`` (warn with every problem and drop the affected clips).
-_ON_ERROR = ("raise", "skip", "warn")
 
 
 class DatasetError(ValueError):
@@ -79,12 +78,6 @@ def get_data_home(data_home=None):
     path = Path(data_home).expanduser()
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def check_on_error(on_error):
-    if on_error not in _ON_ERROR:
-        raise ValueError(f"on_error must be one of {_ON_ERROR}, got {on_error!r}")
-    return on_error
 
 
 def report_problems(dataset, problems, on_error, skipped_what, stacklevel=2):

@@ -33,7 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import check_on_error, report_problems
+from .._validation import ON_ERROR, validate_arguments
+from ._common import report_problems
 
 __all__ = ["EMOTION_PREFIX", "load_cal500", "load_cal500exp", "load_tags_csv"]
 
@@ -193,7 +194,7 @@ def load_cal500(
     import pandas as pd
     from sklearn.utils import Bunch
 
-    check_on_error(on_error)
+    validate_arguments({"on_error": ON_ERROR}, {"on_error": on_error}, "load_cal500")
     if annotations not in ("hard", "soft"):
         raise ValueError(f"annotations must be 'hard' or 'soft', got {annotations!r}")
     root = Path(root).expanduser()
@@ -311,7 +312,7 @@ def load_cal500exp(
 
     from ..audio import ClipSpec
 
-    check_on_error(on_error)
+    validate_arguments({"on_error": ON_ERROR}, {"on_error": on_error}, "load_cal500exp")
     if labels not in ("hard", "soft"):
         raise ValueError(f"labels must be 'hard' or 'soft', got {labels!r}")
     root = Path(root).expanduser()
@@ -458,7 +459,7 @@ def load_tags_csv(
 
     from ..audio import ClipSpec
 
-    check_on_error(on_error)
+    validate_arguments({"on_error": ON_ERROR}, {"on_error": on_error}, "load_tags_csv")
     path = Path(path).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"tags CSV not found: {path}")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._validation import ON_ERROR, validate_arguments
 from ._common import (
-    check_on_error,
     duplicate_problems,
     normalise_id,
     read_rows,
@@ -173,7 +173,7 @@ def load_4q(root, *, min_tag_count=20, audio_ext=".mp3", on_error="raise", retur
     import pandas as pd
     from sklearn.utils import Bunch
 
-    check_on_error(on_error)
+    validate_arguments({"on_error": ON_ERROR}, {"on_error": on_error}, "load_4q")
     if isinstance(min_tag_count, bool) or not isinstance(min_tag_count, int | np.integer):
         raise TypeError(f"min_tag_count must be an int, got {min_tag_count!r}")
     if min_tag_count < 1:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .._validation import ON_ERROR, validate_arguments
 from ._common import (
     build_bunch,
-    check_on_error,
     duplicate_problems,
     normalise_id,
     parse_static,
@@ -122,7 +122,7 @@ def load_pmemo(
         With ``on_error='raise'``: every problem found (missing audio,
         duplicated ids, unparsable rows).
     """
-    check_on_error(on_error)
+    validate_arguments({"on_error": ON_ERROR}, {"on_error": on_error}, "load_pmemo")
     root = Path(root).expanduser()
     if not root.is_dir():
         raise FileNotFoundError(f"PMEmo root folder not found: {root}")

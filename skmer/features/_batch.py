@@ -263,24 +263,6 @@ def as_memory(memory):
     return check_memory(os.fspath(memory) if isinstance(memory, os.PathLike) else memory)
 
 
-def check_choice(name, value, options):
-    if value not in options:
-        raise ValueError(f"{name} must be one of {list(options)}, got {value!r}")
-
-
-def check_positive(name, value, *, allow_none=False, allow_zero=False, integer=False):
-    if value is None and allow_none:
-        return
-    kind = Integral if integer else Real
-    ok = isinstance(value, kind) and not isinstance(value, bool) and np.isfinite(value)
-    ok = ok and (value >= 0 if allow_zero else value > 0)
-    if not ok:
-        what = "an integer" if integer else "a number"
-        bound = ">= 0" if allow_zero else "> 0"
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be {what} {bound}{extra}, got {value!r}")
-
-
 def crop_start(n_available, n_wanted, crop, rng_for_source):
     """First index of a window of `n_wanted` inside `n_available` (0 when it does not fit).
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import POSITIVE_INT, validate_constraints
 from ._batch import SpectrogramOutputMixin
 
 __all__ = ["SegmentStacker"]
@@ -57,6 +56,8 @@ class SegmentStacker(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
     (3, 6, 333, 128)
     """
 
+    _parameter_constraints = {"seg_num": [POSITIVE_INT]}
+
     def __init__(self, seg_num=6):
         self.seg_num = seg_num
 
@@ -73,10 +74,7 @@ class SegmentStacker(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
         -------
         self : SegmentStacker
         """
-        if not isinstance(self.seg_num, Integral) or isinstance(self.seg_num, bool):
-            raise ValueError(f"seg_num must be an integer >= 1, got {self.seg_num!r}")
-        if self.seg_num < 1:
-            raise ValueError(f"seg_num must be >= 1, got {self.seg_num}")
+        validate_constraints(self)
         X = _check_spectrograms(X, "SegmentStacker")
         n_frames = X.shape[2]
         if self.seg_num > n_frames:

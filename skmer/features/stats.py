@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._batch import check_choice
+from .._validation import OptionSequence, validate_constraints
 
 __all__ = ["SpectrogramStats"]
 
@@ -56,6 +56,8 @@ class SpectrogramStats(TransformerMixin, BaseEstimator):
     (5, 64)
     """
 
+    _parameter_constraints = {"stats": [OptionSequence(_STATS)]}
+
     def __init__(self, stats=DEFAULT_STATS):
         self.stats = stats
 
@@ -85,10 +87,7 @@ class SpectrogramStats(TransformerMixin, BaseEstimator):
         -------
         self : SpectrogramStats
         """
-        if isinstance(self.stats, str) or len(self.stats) == 0:
-            raise ValueError(f"stats must be a non-empty sequence of names, got {self.stats!r}")
-        for name in self.stats:
-            check_choice("stats entry", name, tuple(_STATS))
+        validate_constraints(self)
         S = self._check_X(X)
         self.n_mels_ = S.shape[2]
         self.n_features_out_ = len(self.stats) * self.n_mels_

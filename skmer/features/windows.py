@@ -32,13 +32,15 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import (
+    FINITE_POSITIVE,
     NON_NEGATIVE,
     POSITIVE,
     POSITIVE_INT,
     StrOptions,
+    validate_arguments,
     validate_constraints,
 )
-from ._batch import SpectrogramOutputMixin, check_positive
+from ._batch import SpectrogramOutputMixin
 
 __all__ = ["PAD_MODES", "SlidingWindows", "align_dynamic_annotations", "window_ends"]
 
@@ -422,9 +424,9 @@ def align_dynamic_annotations(
     """
     from ..audio import ClipSpec
 
-    check_positive("window", window)
-    check_positive("hop", hop)
-    check_positive("n_steps", n_steps, allow_none=True, integer=True)
+    validate_arguments(
+        {"window": [FINITE_POSITIVE], "hop": [FINITE_POSITIVE], "n_steps": [None, POSITIVE_INT]},
+        {"window": window, "hop": hop, "n_steps": n_steps}, "align_dynamic_annotations")
     paths = list(paths)
     frame_times = list(frame_times)
     target_dynamic = list(target_dynamic)
