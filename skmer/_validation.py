@@ -42,12 +42,14 @@ __all__ = [
     "NON_NEGATIVE",
     "N_JOBS",
     "ON_ERROR",
+    "RANDOM_STATE",
     "POSITIVE",
     "POSITIVE_INT",
     "ClassWeight",
     "HasMethods",
     "Interval",
     "InvalidParameterError",
+    "NumpyGenerator",
     "IntSequence",
     "OptionSequence",
     "Options",
@@ -55,6 +57,7 @@ __all__ = [
     "TorchDevice",
     "UNIT_RATE",
     "validate_arguments",
+    "seed_from",
     "validate_constraints",
 ]
 
@@ -166,6 +169,47 @@ class IntSequence(_SkmerConstraint):
 
     def __str__(self):
         return f"a sequence of integers >= {self.minimum}"
+
+
+class NumpyGenerator(_SkmerConstraint):
+    """A :class:`numpy.random.Generator` (with scikit-learn's ``"random_state"``: one policy)."""
+
+    def is_satisfied_by(self, val):
+        return isinstance(val, np.random.Generator)
+
+    def __str__(self):
+        return "a numpy Generator"
+
+
+#: ``random_state`` everywhere in skmer: None, an int, a numpy RandomState or Generator.
+RANDOM_STATE = ["random_state", NumpyGenerator()]
+
+
+def seed_from(random_state):
+    """An int seed for `random_state` (None stays None).
+
+    Parameters
+    ----------
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator
+        An int is returned as is; a RandomState or Generator draws a seed in
+        ``[0, 2**31 - 1)`` (advancing its state).
+
+    Returns
+    -------
+    seed : int or None
+    """
+    if random_state is None:
+        return None
+    if isinstance(random_state, Integral) and not isinstance(random_state, (bool, np.bool_)):
+        return int(random_state)
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**31 - 1))
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(2**31 - 1))
+    raise InvalidParameterError(
+        "random_state must be None, an int, a numpy RandomState or Generator; got "
+        f"{random_state!r}"
+    )
 
 
 class OptionSequence(_SkmerConstraint):

@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._validation import seed_from
 from ..audio import ClipSpec, audio_duration
 
 __all__ = [
@@ -197,7 +198,7 @@ def simple_segments(paths, y=None, seg_len=20.0, random_state=None, durations=No
     seg_len : float, default=20.0
         Window length in seconds. A clip no longer than this gives the window
         at offset 0 with length `seg_len`; the feature extractors zero-pad it.
-    random_state : int, numpy Generator or None, default=None
+    random_state : int, numpy Generator or RandomState, or None, default=None
         Seed of the window positions (uniform in ``[0, duration - seg_len]``,
         rounded down to the millisecond).
     durations : sequence of float, optional
@@ -224,7 +225,8 @@ def simple_segments(paths, y=None, seg_len=20.0, random_state=None, durations=No
     """
     seg_len = _check_seg_len(seg_len)
     paths, y, durations = _prepare(paths, y, durations)
-    rng = np.random.default_rng(random_state)
+    rng = (random_state if isinstance(random_state, np.random.Generator)
+           else np.random.default_rng(seed_from(random_state)))
     offsets = [[simple_segment_offset(d, seg_len, rng)] for d in durations]
     return _assemble(paths, y, offsets, seg_len)
 

@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 
+from .._validation import seed_from
 from ._common import TARGET_NAMES, get_data_home
 
 __all__ = ["make_music_emotion", "DESCR", "TAG_NAMES", "FACTOR_NAMES"]
@@ -422,17 +423,11 @@ def _seed_from(random_state):
     if random_state is None:
         return int(np.random.SeedSequence().entropy)
     if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(2**63))
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(2**31 - 1))
-    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise ValueError(f"random_state must be >= 0, got {random_state}")
-        return int(random_state)
-    raise TypeError(
-        "random_state must be None, a non-negative int, a numpy Generator or RandomState; "
-        f"got {type(random_state).__name__}"
-    )
+        return int(random_state.integers(2**63))  # the seed space of earlier releases
+    seed = seed_from(random_state)
+    if seed < 0:
+        raise ValueError(f"random_state must be >= 0, got {random_state}")
+    return seed
 
 
 def _file_is_valid(path, sr, n_samples):

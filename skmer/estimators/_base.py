@@ -26,7 +26,6 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.callbacks import EarlyStopping, LRScheduler, PrintLog, ProgressBar
 from skorch.dataset import ValidSplit, unpack_data
@@ -34,10 +33,12 @@ from skorch.utils import to_tensor
 
 from .._device import resolve_device
 from .._validation import (
+    RANDOM_STATE,
     Interval,
     IntSequence,
     StrOptions,
     TorchDevice,
+    seed_from,
     validate_constraints,
 )
 from ..exceptions import TrainingDivergedError
@@ -139,7 +140,7 @@ class _NetMixin:
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr_milestones": [None, IntSequence(0)],
         "lr_gamma": [Interval(Real, 0, None, closed="neither")],
-        "random_state": ["random_state"],
+        "random_state": RANDOM_STATE,
         "device": [None, TorchDevice()],
         "verbose": ["verbose"],
     }
@@ -292,12 +293,7 @@ class _NetMixin:
         if self.random_state is None:
             yield
             return
-        if isinstance(self.random_state, numbers.Integral) and not isinstance(
-            self.random_state, bool
-        ):
-            seed = int(self.random_state)
-        else:
-            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = seed_from(self.random_state)
         device = torch.device(resolve_device(self.device) or "cpu")
         cuda_devices = []
         if device.type == "cuda" and torch.cuda.is_available():
@@ -552,12 +548,7 @@ class _ADFFMixin(_NetMixin):
     _stratified_validation = False
 
     def _split_seed(self):
-        rs = self.random_state
-        if rs is None:
-            return None
-        if isinstance(rs, numbers.Integral):
-            return int(rs)
-        return int(check_random_state(rs).randint(np.iinfo(np.int32).max))
+        return seed_from(self.random_state)
 
     def _learn_input_scaling(self, X):
         """Per-band (or global) mean and std of the training input, float32 (n_mels,)."""

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._validation import seed_from
 from ..audio import ClipSpec
 from ..exceptions import FailedInput, FeatureExtractionError
 
@@ -289,11 +290,7 @@ def source_rng(random_state, source, index):
     if isinstance(random_state, Integral):
         key = describe(source, index) if isinstance(source, ClipSpec) else f"row{index}"
         return np.random.default_rng([int(random_state) & 0xFFFFFFFF, zlib.crc32(key.encode())])
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(0, 2**31 - 1))
-    if random_state is None:
-        return np.random.default_rng()
-    raise ValueError(f"random_state must be None, an int or a RandomState, got {random_state!r}")
+    return np.random.default_rng(seed_from(random_state))
 
 
 def _guarded(func, source, index, args, limit_threads):

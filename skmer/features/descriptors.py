@@ -15,6 +15,7 @@ from .._validation import (
     ON_ERROR,
     POSITIVE,
     POSITIVE_INT,
+    RANDOM_STATE,
     StrOptions,
     validate_constraints,
 )
@@ -324,7 +325,7 @@ class AudioFeatures(AudioInputMixin, TransformerMixin, BaseEstimator):
         "duration": [None, POSITIVE],
         "crop": [StrOptions(set(CROP_MODES))],
         "min_duration": [NON_NEGATIVE],
-        "random_state": ["random_state"],
+        "random_state": RANDOM_STATE,
         "memory": MEMORY,
         "n_jobs": N_JOBS,
         "verbose": ["verbose"],

@@ -13,6 +13,7 @@ from .._validation import (
     ON_ERROR,
     POSITIVE,
     POSITIVE_INT,
+    RANDOM_STATE,
     StrOptions,
     validate_constraints,
 )
@@ -195,7 +196,7 @@ class LogMelTransformer(AudioInputMixin, SpectrogramOutputMixin, TransformerMixi
         "duration": [None, POSITIVE],
         "crop": [StrOptions(set(CROP_MODES))],
         "min_duration": [NON_NEGATIVE],
-        "random_state": ["random_state"],
+        "random_state": RANDOM_STATE,
         "memory": MEMORY,
         "n_jobs": N_JOBS,
         "verbose": ["verbose"],

@@ -11,6 +11,7 @@ from .._validation import (
     N_JOBS,
     ON_ERROR,
     POSITIVE_INT,
+    RANDOM_STATE,
     StrOptions,
     validate_constraints,
 )
@@ -91,7 +92,7 @@ class MusicnnMel(AudioInputMixin, SpectrogramOutputMixin, TransformerMixin, Base
     _parameter_constraints = {
         "n_frames": [POSITIVE_INT],
         "crop": [StrOptions(set(CROP_MODES))],
-        "random_state": ["random_state"],
+        "random_state": RANDOM_STATE,
         "memory": MEMORY,
         "n_jobs": N_JOBS,
         "verbose": ["verbose"],
