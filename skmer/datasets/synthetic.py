@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -615,31 +616,20 @@ def _check_int(name, value, minimum):
     return int(value)
 
 
+def _render_one(clip, position, clip_indices, seed, duration, sr, dynamic):
+    _render_file(Path(clip.path), seed, clip_indices[position], duration, sr, dynamic)
+
+
 def _render_all(paths, seed, duration, sr, dynamic, n_jobs, verbose):
-    from joblib import Parallel, delayed, effective_n_jobs
+    """Write the missing or invalid clips (skmer's one parallel map); return how many."""
+    from ..audio import ClipSpec
+    from ..features._batch import run_batch
 
     todo = [i for i, p in enumerate(paths) if not _file_is_valid(p, sr, int(round(duration * sr)))]
-    if not todo:
-        return 0
-    bar = None
-    if verbose:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(todo), desc="make_music_emotion", unit="clip")
-    try:
-        if effective_n_jobs(n_jobs) == 1:
-            for i in todo:
-                _render_file(paths[i], seed, i, duration, sr, dynamic)
-                if bar is not None:
-                    bar.update()
-        else:
-            jobs = (delayed(_render_file)(paths[i], seed, i, duration, sr, dynamic) for i in todo)
-            for _ in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
-                if bar is not None:
-                    bar.update()
-    finally:
-        if bar is not None:
-            bar.close()
+    if todo:
+        run_batch(_render_one, [ClipSpec(str(paths[i])) for i in todo],
+                  (todo, seed, duration, sr, dynamic), n_jobs=n_jobs, verbose=verbose,
+                  desc="make_music_emotion")
     return len(todo)
 
 
