@@ -497,7 +497,7 @@ def _pipeline_facts(steps):
     for _, step in steps:
         if isinstance(step, SlidingWindows):
             facts["label_hop"] = float(step.hop)
-            facts["label_start"] = float(step._start())
+            facts["label_start"] = float(step.label_start_)
     return facts
 
 

@@ -161,6 +161,8 @@ class SlidingWindows(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
         Frames per spectrogram seen at `fit`.
     n_steps_ : int
         Windows per clip for `fit`'s input.
+    label_start_ : float
+        Time of the first label in seconds (`start`, or `hop` when None).
     label_times_ : ndarray of shape (n_steps,)
         Label times ``t_k`` in seconds for `fit`'s input (``n_steps = n_steps_``).
     window_ends_ : ndarray of int, shape (n_steps,)
@@ -268,7 +270,8 @@ class SlidingWindows(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
         self.n_frames_in_ = int(X.shape[2])
         self.n_steps_ = len(ends)
         self.window_ends_ = ends
-        self.label_times_ = self._start() + self.hop * np.arange(len(ends))
+        self.label_start_ = float(self._start())
+        self.label_times_ = self.label_start_ + self.hop * np.arange(len(ends))
         return self
 
     def _raise_pad(self, first_end, frames):

@@ -74,10 +74,10 @@ import numbers
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .._validation import FINITE_POSITIVE, POSITIVE_INT, UNIT_RATE, validate_arguments
+from ._layers import BatchNorm1d, BatchNorm2d
 
 __all__ = [
     "BRANCH_KERNELS",
@@ -94,28 +94,6 @@ BRANCH_KERNELS = {"tf": (5, 5), "square": (3, 3), "time": (7, 1), "freq": (1, 7)
 FILTER_NAMES = tuple(BRANCH_KERNELS)
 #: Per-branch channels of the two hybrid levels at ``width=1``.
 BASE_CHANNELS = (16, 32)
-
-
-class _BatchNorm(nn.modules.batchnorm._BatchNorm):
-    """BatchNorm that falls back to its running statistics when a training batch has a
-    single value per channel (e.g. the pooled attention branch of a one-window batch),
-    where batch statistics are undefined."""
-
-    def forward(self, x):
-        if self.training and x.numel() <= x.shape[1]:
-            return F.batch_norm(
-                x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.0,
-                self.eps,
-            )
-        return super().forward(x)
-
-
-class BatchNorm2d(_BatchNorm, nn.BatchNorm2d):
-    """:class:`torch.nn.BatchNorm2d` that accepts one value per channel in training."""
-
-
-class BatchNorm1d(_BatchNorm, nn.BatchNorm1d):
-    """:class:`torch.nn.BatchNorm1d` that accepts one value per channel in training."""
 
 
 def check_filters(filters, kernels=None):

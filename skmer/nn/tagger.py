@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from .._validation import FINITE_POSITIVE, POSITIVE_INT, UNIT_RATE, validate_arguments
-from .damff import BatchNorm2d
+from ._layers import BatchNorm2d
 
 __all__ = ["TaggerCNN", "tagger_channels"]
 
