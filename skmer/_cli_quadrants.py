@@ -29,15 +29,8 @@ def load_quadrant_dataset(path, on_error="raise"):
 def build_classifier_pipeline(args):
     """The CLI's ADFF pipeline with an :class:`ADFFClassifier` of the same settings."""
     from .cli import build_pipeline
-    from .estimators import ADFFClassifier
 
-    pipeline = build_pipeline(args)
-    name, regressor = pipeline.steps[-1]
-    accepted = ADFFClassifier().get_params(deep=False)
-    params = {k: v for k, v in regressor.get_params(deep=False).items()
-              if k in accepted and k not in ("criterion", "classes")}
-    pipeline.steps[-1] = (name, ADFFClassifier(**params, classes=list(QUADRANTS)))
-    return pipeline
+    return build_pipeline(args, task="classification", classes=list(QUADRANTS))
 
 
 def _arousal(y):

@@ -454,23 +454,31 @@ def cmd_predict(args):
 # --------------------------------------------------------------------------- train / evaluate
 
 
-def build_pipeline(args):
-    from sklearn.pipeline import Pipeline
+def build_pipeline(args, task="regression", **params):
+    """The ADFF pipeline of ``--preset`` (:func:`skmer.baselines.make_adff_pipeline`).
 
-    from .estimators import ADFFRegressor
-    from .features import LogMelTransformer, SegmentStacker
+    Only the options given on the command line override the preset.
+    """
+    from .baselines import make_adff_pipeline
+    from .estimators._base import PAPER_LR_MILESTONES
 
-    return Pipeline([
-        ("mel", LogMelTransformer(sr=args.sr, n_mels=args.n_mels, duration=args.duration,
-                                  memory=args.cache, n_jobs=args.jobs)),
-        ("stack", SegmentStacker(seg_num=args.seg_num)),
-        ("adff", ADFFRegressor(width=args.width, lr=args.lr, batch_size=args.batch_size,
-                               max_epochs=args.epochs,
-                               lr_milestones=(20, 45, 80, 110, 140, 170) if args.lr_decay
-                               else None,
-                               device=args.device, random_state=args.seed,
-                               verbose=0 if args.quiet else 1)),
-    ])
+    given = {"width": args.width, "lr": args.lr, "batch_size": args.batch_size,
+             "max_epochs": args.epochs}
+    params = {**{k: v for k, v in given.items() if v is not None}, **params}
+    if args.lr_decay:
+        params.update(lr_schedule="multistep", lr_milestones=PAPER_LR_MILESTONES)
+    front = {"sr": args.sr, "seg_num": args.seg_num}
+    if args.preset != "pretrained":
+        front["n_mels"] = args.n_mels or 128
+    return make_adff_pipeline(duration=args.duration, preset=args.preset, task=task,
+                              memory=args.cache, n_jobs=args.jobs, random_state=args.seed,
+                              verbose=0 if args.quiet else 1, device=args.device,
+                              **front, **params)
+
+
+#: The DAMFF settings of ``skmer train --dynamic`` where an option is not given.
+DYNAMIC_DEFAULTS = {"width": 0.125, "lr": 1e-3, "batch_size": 16, "epochs": 20, "sr": 44100,
+                    "n_mels": 128}
 
 
 def build_dynamic_pipeline(args, aligned):
@@ -479,12 +487,14 @@ def build_dynamic_pipeline(args, aligned):
     from .estimators import DAMFFRegressor
     from .features import LogMelTransformer, SlidingWindows
 
+    opt = {k: getattr(args, k) if getattr(args, k) is not None else v
+           for k, v in DYNAMIC_DEFAULTS.items()}
     return Pipeline([
-        ("mel", LogMelTransformer(sr=args.sr, n_mels=args.n_mels, duration=aligned.duration,
+        ("mel", LogMelTransformer(sr=opt["sr"], n_mels=opt["n_mels"], duration=aligned.duration,
                                   crop="start", memory=args.cache, n_jobs=args.jobs)),
         ("windows", SlidingWindows(window=args.window, start=aligned.start)),
-        ("damff", DAMFFRegressor(width=args.width, lr=args.lr, batch_size=args.batch_size,
-                                 max_epochs=args.epochs, device=args.device,
+        ("damff", DAMFFRegressor(width=opt["width"], lr=opt["lr"], batch_size=opt["batch_size"],
+                                 max_epochs=opt["epochs"], device=args.device,
                                  random_state=args.seed, verbose=0 if args.quiet else 1)),
     ])
 
@@ -543,6 +553,8 @@ def cmd_train(args):
 
     _check_output(args.output)
     _check_device(args.device)
+    if not args.dynamic:
+        build_pipeline(args)  # contradictory options fail before the dataset is read
     if not args.dynamic and _detect_layout(args.dataset, args.layout) == "4q":
         from ._cli_quadrants import train_quadrants
 
@@ -634,20 +646,31 @@ def _add_model_options(parser):
     g = parser.add_argument_group("model")
     g.add_argument("--layout", choices=["auto", "pmemo", "deam", "4q", "csv"], default="auto",
                    help="dataset layout (default: detected); 4q trains a quadrant classifier")
-    g.add_argument("--seg-num", type=_positive_int, default=6,
-                   help="segments stacked as channels (6; ADFF only)")
-    g.add_argument("--width", type=_positive_float, default=0.125,
-                   help="channel multiplier of the VGG16 trunk; 1.0 is the paper (0.125)")
-    g.add_argument("--epochs", type=_positive_int, default=20, help="training epochs (20)")
-    g.add_argument("--lr", type=_positive_float, default=1e-3, help="Adam learning rate (1e-3)")
-    g.add_argument("--batch-size", type=_positive_int, default=16)
+    g.add_argument("--preset", choices=["cpu", "pretrained", "paper"], default="cpu",
+                   help="ADFF recipe (skmer.baselines.make_adff_pipeline): cpu (default; from "
+                        "scratch, minutes on a CPU), pretrained (on musicnn's pretrained "
+                        "levels; needs `pip install --no-deps musicnn`; best on real music) "
+                        "or paper (the paper's protocol, GPU work); the options below "
+                        "override it")
+    g.add_argument("--seg-num", type=_positive_int, default=None,
+                   help="segments stacked as channels (the preset's: 4 for cpu, 6 for paper)")
+    g.add_argument("--width", type=_positive_float, default=None,
+                   help="channel multiplier of the VGG16 trunk; 1.0 is the paper (cpu and "
+                        "DAMFF: 0.125)")
+    g.add_argument("--epochs", type=_positive_int, default=None,
+                   help="training epochs (the preset's: 30 cpu, 40 pretrained; DAMFF 20)")
+    g.add_argument("--lr", type=_positive_float, default=None,
+                   help="learning rate (the preset's: 3e-3 cpu, 1e-3 pretrained and DAMFF)")
+    g.add_argument("--batch-size", type=_positive_int, default=None,
+                   help="the preset's (16; paper 32)")
     g.add_argument("--lr-decay", action="store_true",
                    help="decay the learning rate at the paper's epochs 20, 45, ..., 170 "
-                        "(default: constant)")
+                        "(default: the preset's schedule)")
     g.add_argument("--duration", type=_positive_float, default=20.0,
                    help="seconds per clip (20; with --dynamic the annotated span is used)")
-    g.add_argument("--sr", type=_positive_int, default=44100, help="sampling rate in Hz (44100)")
-    g.add_argument("--n-mels", type=_positive_int, default=128, help="Mel bands (128)")
+    g.add_argument("--sr", type=_positive_int, default=None,
+                   help="sampling rate in Hz (the preset's: 22050 cpu, 44100 paper and DAMFF)")
+    g.add_argument("--n-mels", type=_positive_int, default=None, help="Mel bands (128)")
     g.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--cache", default=None, help="folder caching decoded log-Mel spectrograms")

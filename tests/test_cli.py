@@ -176,3 +176,37 @@ def test_train_dynamic_needs_dynamic_annotations(pmemo_root, tmp_path, capsys):
     table.write_text(f"path,valence,arousal\n{pmemo_root / 'chorus' / '108.mp3'},0.5,0.5\n")
     assert main(["train", str(table), "--dynamic", "-o", str(tmp_path / "m.skmer")]) == 2
     assert "--dynamic needs a PMEmo or DEAM folder" in capsys.readouterr().err
+
+
+def test_train_presets_build_the_factory_pipelines():
+    """`skmer train` builds make_adff_pipeline's recipes; only given options override them."""
+    from skmer.cli import build_pipeline, make_parser
+
+    def built(*options, task="regression"):
+        args = make_parser().parse_args(["train", "data", "-o", "m.skmer", *options])
+        return build_pipeline(args, task=task)
+
+    cpu = built()
+    assert [n for n, _ in cpu.steps] == ["mel", "stack", "adff"]
+    mel, adff = cpu.named_steps["mel"], cpu.named_steps["adff"]
+    assert (mel.sr, mel.hop, cpu.named_steps["stack"].seg_num) == (22050, 0.02, 4)
+    assert (adff.lr, adff.max_epochs, adff.lr_schedule, adff.input_scaling) == (
+        3e-3, 30, "onecycle", "band")
+    tuned = built("--epochs", "3", "--seg-num", "2", "--lr-decay").named_steps
+    assert tuned["adff"].max_epochs == 3 and tuned["stack"].seg_num == 2
+    assert tuned["adff"].lr_schedule == "multistep" and tuned["adff"].lr_milestones[0] == 20
+    pretrained = built("--preset", "pretrained", task="classification")
+    assert [n for n, _ in pretrained.steps] == ["levels", "adff"]
+    assert pretrained.named_steps["adff"].levels == (816, 306, 128, 128, 128)
+
+
+def test_train_pretrained_preset_rejects_front_end_options(tmp_path, capsys):
+    from skmer.cli import main
+
+    csv = tmp_path / "labels.csv"
+    csv.write_text("path,valence,arousal\n")
+    code = main(["train", str(csv), "-o", str(tmp_path / "m.skmer"), "--preset", "pretrained",
+                 "--seg-num", "4"])
+    err = capsys.readouterr().err
+    assert code == 2 and "do not apply to preset='pretrained'" in err
+    assert "Traceback" not in err
