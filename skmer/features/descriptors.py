@@ -131,7 +131,8 @@ def clip_descriptors(y, sr, n_mfcc=20):
             librosa.feature.spectral_rolloff(S=S, sr=sr),
             librosa.feature.spectral_flatness(S=S),
             librosa.feature.rms(S=S, frame_length=_N_FFT),
-            _zero_crossing_rate(y, S.shape[1]),
+            librosa.feature.zero_crossing_rate(y, frame_length=_N_FFT, hop_length=_HOP,
+                                               center=True)[:, : S.shape[1]],
             onset_env[None, : S.shape[1]],
         ])
         # librosa's default lowest band edge (200 Hz) leaves no room below Nyquist under ~13 kHz
@@ -139,7 +140,7 @@ def clip_descriptors(y, sr, n_mfcc=20):
         # tuning=0: A440 tuning assumed (librosa's tuning estimate needs its numba JIT)
         chroma = librosa.feature.chroma_stft(S=power, sr=sr, tuning=0.0)
         tonnetz = librosa.feature.tonnetz(chroma=chroma, sr=sr)
-        tempo = _tempo_bpm(onset_env, sr)
+        tempo = _tempo_bpm(librosa, onset_env, sr)
         n_onsets = _count_onsets(onset_env, sr)
 
     def mean_std(a):
@@ -155,44 +156,23 @@ def clip_descriptors(y, sr, n_mfcc=20):
     return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
 
 
-def _zero_crossing_rate(y, n_frames):
-    """Fraction of sign changes per centred frame of ``_N_FFT`` samples, shape (1, n_frames)."""
-    crossings = np.concatenate([[0.0], np.abs(np.diff(np.signbit(y).astype(np.int8)))])
-    padded = np.pad(crossings, _N_FFT // 2)
-    totals = np.concatenate([[0.0], np.cumsum(padded)])
-    starts = np.arange(n_frames) * _HOP
-    ends = np.minimum(starts + _N_FFT, padded.size)
-    return ((totals[ends] - totals[starts]) / _N_FFT)[None, :]
-
-
-def _tempo_bpm(onset_env, sr, start_bpm=120.0, std_octaves=1.0):
-    """Global tempo: the onset envelope's autocorrelation peak under a log-normal BPM prior.
-
-    The estimate of ``librosa.feature.tempo`` (prior centred on 120 BPM, one
-    octave wide) computed from one autocorrelation over the whole clip, in
-    BPM; 0 when the clip is too short or has no onsets.
-    """
-    env = onset_env - onset_env.mean()
-    if env.size < 4 or not np.any(env):
+def _tempo_bpm(librosa, onset_env, sr):
+    """Global tempo in BPM, ``librosa.feature.tempo`` (prior at 120 BPM); 0 without onsets."""
+    if onset_env.size < 4 or not np.any(onset_env - onset_env.mean()):
         return 0.0
-    n = int(2 ** np.ceil(np.log2(2 * env.size)))
-    spectrum = np.fft.rfft(env, n)
-    autocorr = np.fft.irfft(spectrum * np.conj(spectrum), n)[: env.size]
-    lags = np.arange(1, env.size)
-    bpm = 60.0 * sr / (_HOP * lags)
-    valid = (bpm >= 30) & (bpm <= 300)
-    if not valid.any():
-        return 0.0
-    prior = np.exp(-0.5 * (np.log2(bpm / start_bpm) / std_octaves) ** 2)
-    score = np.where(valid, np.maximum(autocorr[1:], 0) * prior, -np.inf)
-    return float(bpm[np.argmax(score)])
+    return float(librosa.feature.tempo(onset_envelope=onset_env, sr=sr, hop_length=_HOP)[0])
 
 
 def _count_onsets(onset_env, sr):
     """Peaks of the normalised onset envelope with prominence >= 0.07, >= 30 ms apart.
 
     The thresholds of ``librosa.onset.onset_detect``'s defaults, with
-    ``scipy.signal.find_peaks`` instead of librosa's JIT-compiled peak picker.
+    ``scipy.signal.find_peaks`` instead of librosa's peak picker: that one is
+    compiled by numba on its first call in a fresh environment (its cache is
+    written then, not at install), which would break ``AudioFeatures``'
+    no-JIT first call (``bench_features``: < 0.3 s). The other descriptors are
+    librosa's own (tempo, zero-crossing rate and the spectral features compile
+    when librosa is imported, see :func:`import_librosa`).
     """
     from scipy.signal import find_peaks
 
@@ -217,8 +197,13 @@ def _crop_or_pad(y, n_out, crop, rng_for_source):
     return y
 
 
+#: Part of the cache key of the descriptors: raised when they change (2: librosa's tempo and
+#: zero-crossing rate), so that results cached by an earlier release are recomputed.
+DESCRIPTORS_VERSION = 2
+
+
 def _file_descriptors(identity, offset, duration, sr, n_mfcc, n_out, crop, start_seed,
-                      min_duration):
+                      min_duration, version):
     """Decode a file window, crop/pad it, and describe it (the unit ``memory`` caches)."""
     y, _ = load_audio(identity[0], sr=sr, offset=offset, duration=duration)
     rng_for_source = lambda: np.random.default_rng(start_seed)  # noqa: E731
@@ -249,7 +234,7 @@ def _source_descriptors(source, index, cfg):
         compute = cfg["memory"].cache(_file_descriptors) if cacheable else _file_descriptors
         return compute(
             file_identity(source.path), source.offset, source.duration, cfg["sr"], cfg["n_mfcc"],
-            n_out, cfg["crop"], seed, cfg["min_duration"],
+            n_out, cfg["crop"], seed, cfg["min_duration"], DESCRIPTORS_VERSION,
         )
     features, _ = _describe(
         source, cfg["sr"], cfg["n_mfcc"], n_out, cfg["crop"],
