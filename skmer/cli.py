@@ -630,12 +630,9 @@ def _check_folds(folds, n_clips, description):
 
 
 def cmd_demo(args):
-    import runpy
+    from .demo import main as run_demo
 
-    demo = Path(__file__).resolve().parents[1] / "examples" / "demo.py"
-    if not demo.exists():
-        raise CLIError(f"the demo script is not available next to the package ({demo})")
-    runpy.run_path(str(demo), run_name="__main__")
+    run_demo()
     return EXIT_OK
 
 

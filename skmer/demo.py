@@ -5,7 +5,8 @@
 3. prints a comparison table and saves a valence-arousal plot and the fitted model,
 4. predicts the four real PMEmo clips when ``../shared/data/pmemo-sample`` is present.
 
-Run with ``make demo`` (or ``python examples/demo.py``); outputs go to ``skmer_demo/``.
+Run with ``skmer demo``, ``python -m skmer.demo`` or ``make demo``; outputs go to
+``skmer_demo/``.
 Set ``SKMER_DEMO_CLIPS`` / ``SKMER_DEMO_EPOCHS`` to make it smaller or larger.
 """
 
@@ -38,7 +39,7 @@ EPOCHS = int(os.environ.get("SKMER_DEMO_EPOCHS", 30))
 DURATION = 10.0  # seconds per clip
 SR = 22050
 PMEMO = Path(os.environ.get("SKMER_TEST_DATA", Path(__file__).resolve().parents[2] / "shared"
-                            / "data")) / "pmemo-sample"
+                            / "data")) / "pmemo-sample"  # next to a source checkout
 
 
 def adff_pipeline(cache):
