@@ -32,7 +32,7 @@ test: install lint
 	$(PY) -m pytest $(PYTEST_ARGS) tests
 
 bench: install
-	$(PY) benchmarks/bench_features.py
+	$(PY) -m benchmarks quick
 
 # HTML documentation in docs/_build/html (runs the gallery examples; warnings are errors)
 docs: install

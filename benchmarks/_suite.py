@@ -143,6 +143,8 @@ def parser(description):
                       help="a few minutes on 2 CPU cores")
     size.add_argument("--paper", dest="size", action="store_const", const="paper",
                       help="the paper's protocol (20 s, full width, 200 epochs): use a GPU")
+    size.add_argument("--size", choices=list(SIZES), dest="size",
+                      help="one of the sizes of SIZES (default: medium)")
     p.set_defaults(size="medium")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
     p.add_argument("--seed", type=int, default=0, help="data, CV split and model seed")
@@ -284,6 +286,32 @@ def adff(size, args, seg_len, seg_num=None, task="regression", **overrides):
                               device=device_of(args), **params)
 
 
+#: Name of the ADFF-on-pretrained-levels row in the suite's tables.
+PRETRAINED_ADFF = "ADFF (pretrained musicnn levels)"
+
+
+def _have_musicnn():
+    try:
+        from skmer.pretrained import find_musicnn
+
+        find_musicnn()
+        return True
+    except Exception:  # noqa: BLE001 - musicnn not installed: no such row
+        return False
+
+
+def adff_pretrained(size, args, seg_len, task="regression"):
+    """``make_adff_pipeline(preset='pretrained')`` when musicnn is installed (not at smoke size)."""
+    if size.name == "smoke" or not _have_musicnn():
+        return {}
+    from skmer.baselines import make_adff_pipeline
+
+    extra = {"max_epochs": args.epochs} if args.epochs is not None else {}
+    return {PRETRAINED_ADFF: make_adff_pipeline(duration=seg_len, preset="pretrained", task=task,
+                                                memory=cache_dir(args), random_state=args.seed,
+                                                device=device_of(args), **extra)}
+
+
 def baselines(size, args, seg_len):
     """SVR / RF on both feature sets and the mean baseline (skmer.baselines)."""
     from skmer.baselines import make_mean_baseline, make_rf_baseline, make_svr_baseline
@@ -303,13 +331,7 @@ def baselines(size, args, seg_len):
 
 def musicnn_baselines(size, args, seg_len):
     """SVR on pretrained musicnn embeddings, when musicnn is installed (not at smoke size)."""
-    if size.name == "smoke":
-        return {}
-    try:
-        from skmer.pretrained import find_musicnn
-
-        find_musicnn()
-    except Exception:  # noqa: BLE001 - musicnn not installed: no such row
+    if size.name == "smoke" or not _have_musicnn():
         return {}
     from skmer.baselines import make_svr_baseline
 

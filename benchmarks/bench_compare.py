@@ -42,6 +42,7 @@ def main(argv=None):
 
     models = {name: S.adff(size, args, size.seg_len, **params)
               for name, params in ADFF_VARIANTS.items()}
+    models.update(S.adff_pretrained(size, args, size.seg_len))
     models.update(S.baselines(size, args, size.seg_len))
 
     results = {}
@@ -94,7 +95,7 @@ def verdict(results):
     p < 0.05.
     """
     lines = []
-    base_names = [n for n in results if n not in ADFF_VARIANTS]
+    base_names = [n for n in results if n not in ADFF_VARIANTS and n != S.PRETRAINED_ADFF]
     for dim in ("valence", "arousal"):
         key = f"r2_{dim}"
         mean = {n: results[n][key].mean() for n in results}
@@ -110,6 +111,9 @@ def verdict(results):
                               for n in list(ADFF_VARIANTS)[1:])
         lines.append(f"- **{dim.capitalize()}:** {head}. Ablations against ADFF "
                      f"({mean['ADFF']:.3f}): {ablations}.")
+        if S.PRETRAINED_ADFF in results:
+            lines.append(f"  {S.PRETRAINED_ADFF} {mean[S.PRETRAINED_ADFF]:.3f} vs best baseline "
+                         f"{best_base} ({paired(results, S.PRETRAINED_ADFF, best_base, key)}).")
     return lines
 
 

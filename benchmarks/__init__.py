@@ -1,0 +1,1 @@
+"""skmer's benchmarks: ``python -m benchmarks <name> [options]`` (see ``__main__.py``)."""
