@@ -42,7 +42,7 @@ from .._validation import (
     validate_constraints,
 )
 from ..exceptions import TrainingDivergedError
-from ..nn.adff import FREQ_POOLINGS, LSTM_SUMMARIES, MIN_FRAMES, MIN_MELS, PRECISIONS
+from ..nn.adff import MIN_FRAMES, MIN_MELS, ADFFNet
 from ._training import (
     LR_SCHEDULES,
     OneCycleLambda,
@@ -421,17 +421,10 @@ class _ADFFMixin(_NetMixin):
 
     _parameter_constraints = {
         **_NetMixin._parameter_constraints,
-        "width": [Interval(Real, 0, None, closed="neither")],
-        "lstm_hidden": [Interval(Integral, 1, None, closed="left")],
-        "fc_sizes": [IntSequence(1)],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "se_reduction": [Interval(Integral, 1, None, closed="left")],
-        "use_se": ["boolean"],
-        "use_tflm": ["boolean"],
-        "precision": [StrOptions(set(PRECISIONS))],
-        "channels_last": ["boolean"],
-        "lstm_summary": [StrOptions(set(LSTM_SUMMARIES))],
-        "freq_pooling": [StrOptions(set(FREQ_POOLINGS))],
+        # the network's own declarations, for the parameters passed to it unchanged
+        **{name: ADFFNet._parameter_constraints[name] for name in (
+            "width", "lstm_hidden", "fc_sizes", "dropout", "se_reduction", "use_se", "use_tflm",
+            "precision", "channels_last", "lstm_summary", "freq_pooling", "levels")},
         "input_scaling": [None, StrOptions({s for s in INPUT_SCALINGS if s is not None})],
         "crop_frames": [None, Interval(Integral, 1, None, closed="left")],
         "crop_hop": [None, Interval(Integral, 1, None, closed="left")],
@@ -440,7 +433,6 @@ class _ADFFMixin(_NetMixin):
         "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
         "early_stopping": [None, Interval(Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "levels": [None, IntSequence(1)],
     }
 
     def _init_adff_params(

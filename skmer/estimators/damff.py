@@ -9,15 +9,12 @@ scikit-learn estimator: pipelines, ``cross_validate`` with ``GroupKFold``,
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-
 import numpy as np
 import torch
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_consistent_length
 from skorch import NeuralNetRegressor
 
-from .._validation import Interval
 from ..nn.damff import FILTER_NAMES, DAMFFNet
 from ._base import _NetMixin
 from ._docstrings import Substitution, training_parameters
@@ -198,15 +195,9 @@ class DAMFFRegressor(_NetMixin, NeuralNetRegressor):
 
     _parameter_constraints = {
         **_NetMixin._parameter_constraints,
-        "width": [Interval(Real, 0, None, closed="neither")],
-        "reduction": [Interval(Integral, 1, None, closed="left")],
-        "use_fusion": ["boolean"],
-        "use_channel_attention": ["boolean"],
-        "use_spatial_attention": ["boolean"],
-        "lstm_hidden": [Interval(Integral, 1, None, closed="left")],
-        "lstm_layers": [Interval(Integral, 1, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
+        **DAMFFNet._parameter_constraints,  # the network's, passed to it unchanged
     }
+    del _parameter_constraints["n_outputs"]  # from the shape of y
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

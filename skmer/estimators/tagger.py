@@ -232,9 +232,9 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
 
     _parameter_constraints = {
         **_NetMixin._parameter_constraints,
-        "width": [Interval(Real, 0, None, closed="neither")],
-        "n_blocks": [Interval(Integral, 1, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
+        # the network's own declarations, for the parameters passed to it unchanged
+        **{name: TaggerCNN._parameter_constraints[name] for name in ("width", "n_blocks",
+                                                                      "dropout")},
         "class_weight": [None, StrOptions({"balanced"}), ClassWeight()],
         "pretrained": [None, StrOptions(set(MUSICNN_MODELS))],
         "crop_frames": [None, Interval(Integral, 1, None, closed="left")],
