@@ -114,9 +114,9 @@ def test_classifier_labels_of_failed_rows(tones):
 
 @pytest.mark.parametrize("word", ["skip", "warn"])
 def test_one_on_error_vocabulary(word, tones, tmp_path):
-    from skmer.datasets._common import check_on_error
+    from skmer._validation import ON_ERROR, validate_arguments
 
-    assert check_on_error(word) == word
+    validate_arguments({"on_error": ON_ERROR}, {"on_error": word}, "load_pmemo")  # the loaders'
     with pytest.warns(UserWarning, match="could not be processed"):
         out = LogMelTransformer(**MEL, on_error=word).fit_transform(
             [tones[0], str(tmp_path / "missing.wav")])

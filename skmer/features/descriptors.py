@@ -20,18 +20,17 @@ from .._validation import (
     validate_constraints,
 )
 from ..audio import ClipSpec, load_audio
-from ._batch import (
+from ._batch import run_batch
+from ._output import AudioInputMixin, stack_results
+from ._sources import (
     CROP_MODES,
-    AudioInputMixin,
     as_memory,
     as_sources,
     check_waveform_width,
     crop_start,
     file_identity,
-    run_batch,
     set_waveform_width,
     source_rng,
-    stack_results,
 )
 from .melspec import power_spectrogram
 

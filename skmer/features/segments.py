@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import POSITIVE_INT, validate_constraints
-from ._batch import SpectrogramOutputMixin
+from ._output import SpectrogramOutputMixin
 
 __all__ = ["SegmentStacker"]
 

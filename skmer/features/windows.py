@@ -40,7 +40,7 @@ from .._validation import (
     validate_arguments,
     validate_constraints,
 )
-from ._batch import SpectrogramOutputMixin
+from ._output import SpectrogramOutputMixin
 
 __all__ = ["PAD_MODES", "SlidingWindows", "align_dynamic_annotations", "window_ends"]
 

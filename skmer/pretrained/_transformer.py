@@ -8,14 +8,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._device import resolve_device
 from .._validation import MEMORY, N_JOBS, ON_ERROR, POSITIVE_INT, TorchDevice, validate_constraints
-from ..features._batch import (
-    AudioInputMixin,
-    as_memory,
-    as_sources,
-    check_waveform_width,
-    run_batch,
-    set_waveform_width,
-)
+from ..features._batch import run_batch
+from ..features._output import AudioInputMixin
+from ..features._sources import as_memory, as_sources, check_waveform_width, set_waveform_width
 from ._musicnn import SR
 
 __all__ = ["MusicnnTransformer"]

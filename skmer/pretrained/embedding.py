@@ -9,7 +9,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import POSITIVE_INT, StrOptions
 from ..audio import ClipSpec, load_audio
-from ..features._batch import file_identity, stack_results
+from ..features._output import stack_results
+from ..features._sources import file_identity
 from ._musicnn import (
     MUSICNN_MODELS,
     N_FRAMES,

@@ -20,7 +20,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import POSITIVE_INT, Interval, StrOptions
 from ..audio import ClipSpec, load_audio
-from ..features._batch import file_identity, stack_results
+from ..features._output import stack_results
+from ..features._sources import file_identity
 from ._musicnn import N_FRAMES, SR, musicnn_mel, musicnn_patches
 from ._transformer import MusicnnTransformer
 

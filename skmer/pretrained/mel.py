@@ -16,19 +16,17 @@ from .._validation import (
     validate_constraints,
 )
 from ..audio import ClipSpec, load_audio
-from ..features._batch import (
+from ..features._batch import run_batch
+from ..features._output import AudioInputMixin, SpectrogramOutputMixin, stack_results
+from ..features._sources import (
     CROP_MODES,
-    AudioInputMixin,
-    SpectrogramOutputMixin,
     as_memory,
     as_sources,
     check_waveform_width,
     crop_start,
     file_identity,
-    run_batch,
     set_waveform_width,
     source_rng,
-    stack_results,
 )
 from ._musicnn import N_FRAMES, N_MELS, SR, musicnn_mel
 
