@@ -60,7 +60,8 @@ def main(argv=None):
                              [[n, *v] for n, v in S.PAPER_TABLE1.items()])
 
     body = "\n".join([
-        f"ADFF and its ablations against classic baselines on the simple dataset "
+        f"ADFF, its ablations and ADFF on pretrained musicnn levels (`preset='pretrained'`, "
+        f"when musicnn is installed) against classic baselines on the simple dataset "
         f"({len(seg.X)} windows of {size.seg_len:g} s, one per clip), {size.folds}-fold "
         f"{cv_name}, the same folds for every model. Mean ± std over folds; RMSE and CCC "
         "in target units ([-1, 1]); CV time includes feature extraction (cached after the "

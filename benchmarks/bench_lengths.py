@@ -75,7 +75,9 @@ def main(argv=None):
         [[L, *(f"{v:.4f}" for v in vals)] for L, vals in S.PAPER_TABLE3.items()])
 
     body = "\n".join([
-        f"ADFF (seg_num {size.seg_num}) on windows of {', '.join(f'{L:g}' for L in size.lengths)}"
+        f"ADFF (seg_num {size.seg_num}, fewer where a segment would have under 32 frames: "
+        + ", ".join(f"{S.seg_num_for(size, L)} at {L:g} s" for L in size.lengths)
+        + f") on windows of {', '.join(f'{L:g}' for L in size.lengths)}"
         f" s: simple dataset (one random window per clip, KFold) and full dataset (all "
         f"windows, GroupKFold by clip); {size.folds} folds; mean ± std over folds, full-dataset "
         "scores per window as in the paper.",
