@@ -24,12 +24,11 @@ prediction per clip.
 
 from __future__ import annotations
 
-from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
 
-from .._validation import seed_from
+from .._validation import FINITE_POSITIVE, seed_from, validate_arguments
 from ..audio import ClipSpec, audio_duration
 
 __all__ = [
@@ -65,23 +64,10 @@ class SegmentDataset(NamedTuple):
     groups: np.ndarray
 
 
-def _positive_seconds(value, what):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, Real)
-        or not np.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(f"{what} must be a positive number of seconds, got {value!r}")
+def _seconds(name, value, caller):
+    """`value` as float seconds, declared as a finite number > 0 (``validate_arguments``)."""
+    validate_arguments({name: [FINITE_POSITIVE]}, {name: value}, caller)
     return float(value)
-
-
-def _check_seg_len(seg_len):
-    return _positive_seconds(seg_len, "seg_len")
-
-
-def _check_duration(duration, what="duration"):
-    return _positive_seconds(duration, what)
 
 
 def full_segment_offsets(duration, seg_len):
@@ -117,8 +103,8 @@ def full_segment_offsets(duration, seg_len):
     >>> full_segment_offsets(12.0, 20.0)    # shorter than seg_len: zero-padded
     array([0.])
     """
-    duration = _check_duration(duration)
-    seg_len = _check_seg_len(seg_len)
+    duration = _seconds("duration", duration, "full_segment_offsets")
+    seg_len = _seconds("seg_len", seg_len, "full_segment_offsets")
     if duration <= seg_len + _TOL:
         return np.zeros(1)
     n_whole = int(np.floor(duration / seg_len + _TOL / seg_len))
@@ -147,8 +133,8 @@ def simple_segment_offset(duration, seg_len, rng):
         Uniform in ``[0, duration - seg_len]``, rounded down to the
         millisecond; 0 when the clip is no longer than `seg_len`.
     """
-    duration = _check_duration(duration)
-    seg_len = _check_seg_len(seg_len)
+    duration = _seconds("duration", duration, "simple_segment_offset")
+    seg_len = _seconds("seg_len", seg_len, "simple_segment_offset")
     room = duration - seg_len
     if room <= _TOL:
         return 0.0
@@ -171,7 +157,7 @@ def _prepare(paths, y, durations):
         durations = list(durations)
         if len(durations) != len(paths):
             raise ValueError(f"durations has {len(durations)} entries for {len(paths)} paths")
-    durations = [_check_duration(d, f"duration of {p}") for d, p in zip(durations, paths)]
+    durations = [_seconds(f"duration of {p}", d, "durations") for d, p in zip(durations, paths)]
     return paths, y, durations
 
 
@@ -223,7 +209,7 @@ def simple_segments(paths, y=None, seg_len=20.0, random_state=None, durations=No
     >>> data.groups
     array([0, 1])
     """
-    seg_len = _check_seg_len(seg_len)
+    seg_len = _seconds("seg_len", seg_len, "simple_segments")
     paths, y, durations = _prepare(paths, y, durations)
     rng = (random_state if isinstance(random_state, np.random.Generator)
            else np.random.default_rng(seed_from(random_state)))
@@ -269,7 +255,7 @@ def full_segments(paths, y=None, seg_len=20.0, durations=None):
     >>> data.y, data.groups
     (array([ 0.5,  0.5,  0.5, -0.2]), array([0, 0, 0, 1]))
     """
-    seg_len = _check_seg_len(seg_len)
+    seg_len = _seconds("seg_len", seg_len, "full_segments")
     paths, y, durations = _prepare(paths, y, durations)
     offsets = [full_segment_offsets(d, seg_len) for d in durations]
     return _assemble(paths, y, offsets, seg_len)

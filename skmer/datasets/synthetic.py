@@ -14,11 +14,12 @@ import hashlib
 import json
 import os
 import time
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
 
-from .._validation import seed_from
+from .._validation import RANDOM_STATE, Interval, seed_from, validate_arguments
 from ._common import TARGET_NAMES, get_data_home
 from ._synth_audio import _synthesise
 from ._synth_model import (
@@ -102,10 +103,7 @@ def _seed_from(random_state):
         return int(np.random.SeedSequence().entropy)
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(2**63))  # the seed space of earlier releases
-    seed = seed_from(random_state)
-    if seed < 0:
-        raise ValueError(f"random_state must be >= 0, got {random_state}")
-    return seed
+    return seed_from(random_state)  # declared >= 0 (RANDOM_STATE)
 
 
 def _file_is_valid(path, sr, n_samples):
@@ -139,6 +137,16 @@ def _render_file(path, seed, index, duration, sr, dynamic):
 
 
 # --------------------------------------------------------------------------- public
+
+
+#: Declared constraints of :func:`make_music_emotion` (seconds, Hz, a standard deviation).
+_PARAMETERS = {
+    "n_clips": [Interval(Integral, 1, None, closed="left")],
+    "sr": [Interval(Integral, 1000, None, closed="left")],
+    "duration": [Interval(Real, 1, np.inf, closed="left")],
+    "noise": [Interval(Real, 0, np.inf, closed="left")],
+    "random_state": RANDOM_STATE,
+}
 
 
 def make_music_emotion(
@@ -248,13 +256,10 @@ def make_music_emotion(
     """
     from sklearn.utils import Bunch
 
-    n_clips = _check_int("n_clips", n_clips, 1)
-    sr = _check_int("sr", sr, 1000)
-    if not np.isscalar(duration) or not np.isfinite(duration) or duration < 1.0:
-        raise ValueError(f"duration must be a number of seconds >= 1, got {duration!r}")
-    duration = float(duration)
-    if not np.isscalar(noise) or not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be a standard deviation >= 0, got {noise!r}")
+    validate_arguments(_PARAMETERS, {"n_clips": n_clips, "sr": sr, "duration": duration,
+                                     "noise": noise, "random_state": random_state},
+                       "make_music_emotion")
+    n_clips, sr, duration, noise = int(n_clips), int(sr), float(duration), float(noise)
     dynamic = bool(dynamic)
     seed = _seed_from(random_state)
 
@@ -285,12 +290,6 @@ def make_music_emotion(
         )
 
     return _assemble(ids, paths, seed, duration, noise, dynamic, folder, return_X_y, Bunch)
-
-
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _render_one(clip, position, clip_indices, seed, duration, sr, dynamic):
