@@ -45,6 +45,7 @@ Pass a ``memory`` folder to cache decoded audio across folds and models.
 from __future__ import annotations
 
 import numbers
+from numbers import Real
 
 import numpy as np
 import torch
@@ -56,6 +57,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
+
+from ._validation import Interval, StrOptions, validate_arguments
 
 __all__ = [
     "CLASSIFIERS",
@@ -216,9 +219,9 @@ class PerTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         return tags
 
 
-def _check_features(features):
-    if features not in _ALL_FEATURES:
-        raise ValueError(f"features must be one of {_ALL_FEATURES}, got {features!r}")
+def _check_features(features, caller="skmer.baselines"):
+    validate_arguments({"features": [StrOptions(set(_ALL_FEATURES))]}, {"features": features},
+                       caller)
 
 
 def _feature_steps(features, duration, sr, memory, n_jobs, n_mels):
@@ -341,8 +344,8 @@ def make_classifier_baseline(model="svc", features="audio", *, duration=20.0, sr
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import SVC
 
-    if model not in CLASSIFIERS:
-        raise ValueError(f"model must be one of {CLASSIFIERS}, got {model!r}")
+    validate_arguments({"model": [StrOptions(set(CLASSIFIERS))]}, {"model": model},
+                       "make_classifier_baseline")
     steps = _feature_steps(features, duration, sr, memory, n_jobs, n_mels)
     if model == "svc":
         clf = SVC(C=C, class_weight=class_weight)
@@ -415,8 +418,8 @@ def make_musicnn_baseline(estimator="ridge", *, model="MSD_musicnn", layer="penu
         "logistic": lambda: LogisticRegression(C=C, max_iter=2000),
         "svc": lambda: SVC(C=C),
     }
-    if estimator not in heads:
-        raise ValueError(f"estimator must be one of {list(heads)}, got {estimator!r}")
+    validate_arguments({"estimator": [StrOptions(set(heads))]}, {"estimator": estimator},
+                       "make_musicnn_baseline")
     features = MusicnnEmbedding(model=model, layer=layer, pooling=pooling, memory=memory,
                                 n_jobs=n_jobs, device=device)
     return Pipeline([("features", features), ("scale", StandardScaler()),
@@ -522,11 +525,11 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
     from .estimators import ADFFClassifier, ADFFRegressor
     from .features import LogMelTransformer, SegmentStacker
 
-    if preset not in PRESET_FRONT_END:
-        raise ValueError(f"preset must be one of {tuple(PRESET_FRONT_END)}, got {preset!r}")
     tasks = {"regression": ADFFRegressor, "classification": ADFFClassifier}
-    if task not in tasks:
-        raise ValueError(f"task must be one of {tuple(tasks)}, got {task!r}")
+    validate_arguments({"preset": [StrOptions(set(PRESET_FRONT_END))],
+                        "task": [StrOptions(set(tasks))],
+                        "crop": [None, Interval(Real, 0, None, closed="neither")]},
+                       {"preset": preset, "task": task, "crop": crop}, "make_adff_pipeline")
     if preset == "pretrained" and (seg_num, sr, hop) != (None, None, None):
         raise ValueError("seg_num, sr and hop do not apply to preset='pretrained' (musicnn's "
                          "own front end); leave them None")
@@ -538,11 +541,8 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
     params = {"cpu": CPU_PRESET, "pretrained": PRETRAINED_PRESET}.get(preset, {}).copy()
     if preset in ("cpu", "pretrained") and task == "regression":
         params.update(CPU_REGRESSION)
-    if crop is not None:
-        if not isinstance(crop, numbers.Real) or not crop > 0:
-            raise ValueError(f"crop must be None or a positive number of seconds, got {crop!r}")
-        if duration is None or crop < duration:
-            params["crop_frames"] = int(round(crop / hop))
+    if crop is not None and (duration is None or crop < duration):
+        params["crop_frames"] = int(round(crop / hop))
     params.update(random_state=random_state, verbose=verbose)
     params.update(adff_params)
     if preset == "pretrained":
