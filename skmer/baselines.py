@@ -40,6 +40,9 @@ Two feature sets are available for SVR and the forest:
 any musicnn embedding.
 
 Pass a ``memory`` folder to cache decoded audio across folds and models.
+
+One module holds every ready-made recipe (baselines and the ADFF presets) so that the
+benchmarks, the CLI and the docs build the same pipelines.
 """
 
 from __future__ import annotations

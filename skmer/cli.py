@@ -4,6 +4,9 @@ Exit codes: 0 success; 1 some inputs could not be processed (the others'
 results are still written); 2 bad usage, parameters, paths, data or model file
 (one line, or a list of the problems, without a traceback); 130 interrupted
 (Ctrl-C; ``train`` then writes no model).
+
+One module for the whole command line: the parser and the commands share option
+checks, error reporting and exit codes (the 4Q specifics are in ``_cli_quadrants``).
 """
 
 from __future__ import annotations

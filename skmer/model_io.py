@@ -32,6 +32,9 @@ corruption and edits by someone who did not recompute it; it does not prove
 who wrote the file, so a malicious author can still ship a model that
 predicts nonsense. Plain ``pickle``/``joblib.dump`` of a fitted pipeline also
 works, but only load such files from sources you trust: unpickling runs code.
+
+One module: the writer, the reader and the allow-list of the file format must change
+together, and the threat model is easiest to review in one place.
 """
 
 from __future__ import annotations

@@ -25,6 +25,9 @@ third-party code reading the archive relies on::
 Generic ``tags.csv`` (:func:`load_tags_csv`): a CSV with a ``path`` column
 (relative paths are relative to the CSV's folder), optional ``offset`` /
 ``duration`` columns in seconds and one 0/1 column per tag.
+
+The CAL500, CAL500exp and tag-CSV loaders share one tag-vocabulary and file-matching
+logic, hence one module.
 """
 
 from __future__ import annotations

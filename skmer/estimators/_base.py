@@ -12,6 +12,10 @@ adds what is specific to the ADFF network. Together they
 * add an optimisation protocol (Adam with weight decay, MultiStepLR) as
   defaults, an optional tqdm batch bar, the ``'auto'`` device and
   ``random_state`` seeding.
+
+It is long because it is the one skeleton of all four skorch estimators
+(validation, seeding, devices, the training recipe); splitting it would spread one
+mixin chain over several files.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ arousal); :class:`ADFFClassifier` predicts emotion categories (e.g. the
 quadrants of :func:`~skmer.estimators.va_to_quadrant`). Both are skorch nets
 and therefore scikit-learn estimators: they work in pipelines, grid searches,
 cross-validation, ``clone``, pickle and joblib.
+
+Both ADFF estimators, the regressor and the classifier; most of the length is their
+numpydoc.
 """
 
 from __future__ import annotations

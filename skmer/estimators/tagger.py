@@ -4,6 +4,9 @@
 label, e.g. CAL500's ``Emotion-*`` words) or one label per clip (single-label,
 multi-class). The metrics tagging papers report are in :mod:`skmer.metrics`
 (:func:`~skmer.metrics.tagging_scorers`, :func:`~skmer.metrics.tagging_report`).
+
+Long because one estimator handles multi-label and single-label targets, the
+pretrained musicnn start and windowed prediction, which share its fit and predict.
 """
 
 from __future__ import annotations

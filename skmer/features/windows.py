@@ -20,6 +20,10 @@ seconds, which matches labels that describe the preceding interval (the
 generator's label ``k`` averages ``(t_k - 0.5, t_k]``; PMEmo/DEAM labels are
 continuous ratings sampled at ``t_k``). Frames before the start of the
 spectrogram (``e_k - F < 0``) are padded as ``pad`` says.
+
+SlidingWindows and the dynamic-label alignment (``window_ends``,
+``align_dynamic_annotations``) share one definition of window and label timing,
+hence one module.
 """
 
 from __future__ import annotations

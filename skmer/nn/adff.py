@@ -18,6 +18,9 @@ The input is a stack of log-mel segments ``(N, seg_num, T, M)`` (time frames x
 mel bands per segment) as produced by ``LogMelTransformer`` followed by
 ``SegmentStacker``; the ``seg_num`` segments are the input channels
 (paper section 2.1).
+
+One module for one network: SFLM, SE, TFLM and the fusion head are the paper's parts
+of a single model and are only used together.
 """
 
 from __future__ import annotations
