@@ -471,7 +471,11 @@ def build_pipeline(args, task="regression", **params):
     if args.lr_decay:
         params.update(lr_schedule="multistep", lr_milestones=PAPER_LR_MILESTONES)
     front = {"sr": args.sr, "seg_num": args.seg_num}
-    if args.preset != "pretrained":
+    if args.preset == "pretrained":
+        from .pretrained import find_musicnn
+
+        find_musicnn()  # the install command now, not after the dataset is read
+    else:
         front["n_mels"] = args.n_mels or 128
     return make_adff_pipeline(duration=args.duration, preset=args.preset, task=task,
                               memory=args.cache, n_jobs=args.jobs, random_state=args.seed,
@@ -778,7 +782,10 @@ def main(argv=None):
             if isinstance(exc, FeatureExtractionError):
                 return error(f"{len(exc.failures)} audio file(s) could not be read{skip}:\n"
                              + _listed(f"{d}: {reason}" for d, reason in exc.failures))
-            if isinstance(exc, ModelFileError | FileNotFoundError | TrainingDivergedError):
+            from .pretrained import MusicnnNotInstalledError
+
+            if isinstance(exc, ModelFileError | FileNotFoundError | TrainingDivergedError
+                          | MusicnnNotInstalledError):
                 return error(exc)
             if isinstance(exc, ValueError | TypeError) and args.command in ("train", "evaluate"):
                 # a hyper-parameter an estimator refuses: its message names it

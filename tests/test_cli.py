@@ -210,3 +210,19 @@ def test_train_pretrained_preset_rejects_front_end_options(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "do not apply to preset='pretrained'" in err
     assert "Traceback" not in err
+
+
+def test_train_pretrained_preset_without_musicnn_says_how_to_install(tmp_path, capsys,
+                                                                     monkeypatch):
+    import importlib.util
+
+    from skmer.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "musicnn" else real(name, *a))
+    csv = tmp_path / "labels.csv"
+    csv.write_text("path,valence,arousal\n")
+    code = main(["train", str(csv), "-o", str(tmp_path / "m.skmer"), "--preset", "pretrained"])
+    err = capsys.readouterr().err
+    assert code == 2 and "pip install --no-deps musicnn" in err and "Traceback" not in err

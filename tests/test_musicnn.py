@@ -111,6 +111,10 @@ def test_missing_musicnn_says_how_to_install(monkeypatch):
 
     with pytest.raises(MusicnnNotInstalledError, match=r"pip install --no-deps musicnn"):
         MusicnnEmbedding().fit(np.zeros((2, 100), np.float32))
+    from skmer.pretrained import MusicnnLevels
+
+    with pytest.raises(MusicnnNotInstalledError, match=r"pip install --no-deps musicnn"):
+        MusicnnLevels().fit(np.zeros((2, 100), np.float32))
     assert issubclass(MusicnnNotInstalledError, ImportError)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
@@ -11,9 +12,17 @@ from .._validation import MEMORY, N_JOBS, ON_ERROR, POSITIVE_INT, TorchDevice, v
 from ..features._batch import run_batch
 from ..features._output import AudioInputMixin
 from ..features._sources import as_memory, as_sources, check_waveform_width, set_waveform_width
-from ._musicnn import SR
+from ._musicnn import SR, find_musicnn
 
-__all__ = ["MusicnnTransformer"]
+__all__ = ["MusicnnTransformer", "cached_network"]
+
+
+@lru_cache(maxsize=8)
+def cached_network(model, data_home, device):
+    """The loaded network of `model` on `device` (a string), one per process and setting."""
+    from ._musicnn import load_musicnn
+
+    return load_musicnn(model, data_home).to(device)
 
 
 class MusicnnTransformer(AudioInputMixin, TransformerMixin, BaseEstimator):
@@ -40,8 +49,10 @@ class MusicnnTransformer(AudioInputMixin, TransformerMixin, BaseEstimator):
         validate_constraints(self)
 
     def _fit_sources(self, X):
-        """Validate the parameters and ``X``; record the waveform width of array input."""
+        """Validate the parameters, locate the weights (a clear error without musicnn), check
+        ``X``; record the waveform width of array input."""
         self._validate()
+        find_musicnn()
         set_waveform_width(self, as_sources(X, sr=SR))
 
     def _run(self, X, worker, desc, **cfg):

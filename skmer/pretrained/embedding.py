@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -19,7 +17,7 @@ from ._musicnn import (
     musicnn_mel,
     musicnn_patches,
 )
-from ._transformer import MusicnnTransformer
+from ._transformer import MusicnnTransformer, cached_network
 
 __all__ = ["MUSICNN_LAYERS", "POOLINGS", "MusicnnEmbedding", "musicnn_tags"]
 
@@ -37,18 +35,11 @@ def _arch(model):
     return "vgg" if "vgg" in model else "musicnn"
 
 
-@lru_cache(maxsize=8)
-def _network(model, data_home, device):
-    from ._musicnn import load_musicnn
-
-    return load_musicnn(model, data_home).to(device)
-
-
 def patch_outputs(patches, model, data_home=None, device="cpu", batch_size=32):
     """Per-patch outputs of every supported layer for log-mel patches ``(n, 187, 96)``."""
     import torch
 
-    net = _network(model, data_home, str(device))
+    net = cached_network(model, data_home, str(device))
     layers = MUSICNN_LAYERS[_arch(model)]
     chunks = {name: [] for name in layers}
     with torch.inference_mode():

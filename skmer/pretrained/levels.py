@@ -21,9 +21,9 @@ from sklearn.utils.validation import check_is_fitted
 from .._validation import POSITIVE_INT, Interval, StrOptions
 from ..audio import ClipSpec, load_audio
 from ..features._output import stack_results
-from ..features._sources import file_identity
+from ..features._sources import crop_start, file_identity
 from ._musicnn import N_FRAMES, SR, musicnn_mel, musicnn_patches
-from ._transformer import MusicnnTransformer
+from ._transformer import MusicnnTransformer, cached_network
 
 __all__ = ["LEVELS", "LEVEL_SIZES", "MusicnnLevels"]
 
@@ -39,7 +39,7 @@ FRAME_SECONDS = 256 / SR
 
 def _window(S, n_frames):
     """Centre window of `n_frames` frames of a log-mel, zero-padded at the end (silence)."""
-    start = max(0, (S.shape[0] - n_frames) // 2)
+    start = crop_start(S.shape[0], n_frames, "center", None)
     S = S[start:start + n_frames]
     if S.shape[0] < n_frames:
         S = np.concatenate([S, np.zeros((n_frames - S.shape[0], S.shape[1]), S.dtype)])
@@ -67,9 +67,7 @@ def level_steps(S, model, block, data_home=None, device="cpu", batch_size=32):
     """
     import torch
 
-    from .embedding import _network
-
-    net = _network(model, data_home, str(device))
+    net = cached_network(model, data_home, str(device))
     patches = musicnn_patches(S)
     per_patch = N_FRAMES // block
     steps = []
