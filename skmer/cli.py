@@ -463,7 +463,7 @@ def build_pipeline(args, task="regression", **params):
     Only the options given on the command line override the preset.
     """
     from .baselines import make_adff_pipeline
-    from .estimators._base import PAPER_LR_MILESTONES
+    from .estimators._adff_mixin import PAPER_LR_MILESTONES
 
     given = {"width": args.width, "lr": args.lr, "batch_size": args.batch_size,
              "max_epochs": args.epochs}

@@ -1,21 +1,20 @@
-"""Shared machinery of skmer's skorch estimators.
+"""The generic skeleton of skmer's skorch estimators (ADFF, DAMFF, CNN tagger).
 
 :class:`_NetMixin` sits in front of a skorch net class (``NeuralNet``,
-``NeuralNetRegressor``, ``NeuralNetClassifier``) in the MRO; :class:`_ADFFMixin`
-adds what is specific to the ADFF network. Together they
+``NeuralNetRegressor``, ``NeuralNetClassifier``) in the MRO. With the
+parameter declarations of :mod:`._skeleton` it
 
-* build the network (e.g. :class:`skmer.nn.ADFFNet`) from the estimator's
-  plain keyword hyper-parameters and the shape of the training data (e.g.
-  ``seg_num`` input channels, number of outputs), at every ``fit``;
-* validate ``X`` and ``y`` completely before anything is initialised or
-  trained;
-* add an optimisation protocol (Adam with weight decay, MultiStepLR) as
-  defaults, an optional tqdm batch bar, the ``'auto'`` device and
+* builds the network (e.g. :class:`skmer.nn.ADFFNet`) from the estimator's
+  network parameters and the shape of the training data (e.g. ``seg_num``
+  input channels, number of outputs), at every ``fit``;
+* validates the parameters, ``X`` and ``y`` completely before anything is
+  initialised or trained;
+* adds weight decay and a MultiStepLR schedule as defaults, an optional tqdm
+  batch bar, a stop on a diverged loss, the ``'auto'`` device and
   ``random_state`` seeding.
 
-It is long because it is the one skeleton of all four skorch estimators
-(validation, seeding, devices, the training recipe); splitting it would spread one
-mixin chain over several files.
+What only the ADFF estimators do (crops, windows, mixup, input scaling, early
+stopping) is in :mod:`._adff_mixin`.
 """
 
 from __future__ import annotations
@@ -30,9 +29,8 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.utils.validation import check_array, check_is_fitted
-from skorch.callbacks import EarlyStopping, LRScheduler, PrintLog, ProgressBar
-from skorch.dataset import ValidSplit, unpack_data
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import LRScheduler, PrintLog, ProgressBar
 from skorch.utils import to_tensor
 
 from .._device import resolve_device
@@ -40,35 +38,13 @@ from .._validation import (
     RANDOM_STATE,
     Interval,
     IntSequence,
-    StrOptions,
     TorchDevice,
     seed_from,
     validate_constraints,
 )
 from ..exceptions import TrainingDivergedError
-from ..nn.adff import MIN_FRAMES, MIN_MELS, ADFFNet
-from ._training import (
-    LR_SCHEDULES,
-    OneCycleLambda,
-    mixup,
-    random_crop_stacked,
-    spec_augment,
-    windows_stacked,
-)
 
 __all__ = ["resolve_device"]
-
-#: The paper's learning-rate decay epochs (section 3.2).
-PAPER_LR_MILESTONES = (20, 45, 80, 110, 140, 170)
-
-_RECIPE = (
-    "Use LogMelTransformer followed by SegmentStacker to produce it, e.g. "
-    "make_pipeline(LogMelTransformer(), SegmentStacker(seg_num=6), {name}())"
-)
-
-
-#: Accepted values of the ADFF estimators' ``input_scaling``.
-INPUT_SCALINGS = (None, "band", "global")
 
 
 def _positive_int(value):
@@ -120,22 +96,28 @@ def _failed_rows(X):
 class _NetMixin:
     """Generic behaviour of skmer's skorch estimators (ADFF, DAMFF, CNN tagger).
 
+    A subclass declares its parameters (``_network``, ``_network_parameters``,
+    ``_estimator_parameters``, ``_training_defaults``; see :mod:`._skeleton`)
+    and is decorated with :func:`~._skeleton.declared_parameters`.
     ``_parameter_constraints`` declares the training parameters; subclasses
-    extend it with their network's (``{**_NetMixin._parameter_constraints,
-    ...}``) and :func:`skmer._validation.validate_constraints` checks them at
-    ``fit``.
+    extend it with their own (``{**_NetMixin._parameter_constraints, ...}``),
+    the decorator adds the network's, and
+    :func:`skmer._validation.validate_constraints` checks them at ``fit``.
 
-    Goes in front of a skorch net class in the MRO. Subclasses provide
+    Subclasses provide
 
-    * the parameters ``weight_decay``, ``lr_milestones``, ``lr_gamma`` and
-      ``random_state`` (set in ``__init__``);
     * ``_validate_X(X, reset)`` returning the array passed to skorch;
     * ``_validate_y(y, n_samples, reset, **kwargs)`` returning the target as
       passed to skorch;
-    * ``_module_kwargs()``: keyword arguments of the module, from the
-      hyper-parameters and the attributes learnt by validation (e.g.
+    * ``_module_kwargs()``: keyword arguments of the module,
+      :meth:`_network_kwargs` plus those learnt by validation (e.g. from
       ``input_shape_``), raising ``AttributeError`` before ``fit``.
     """
+
+    _network = None
+    _network_parameters = ()
+    _estimator_parameters = {}
+    _training_defaults = {}
 
     _parameter_constraints = {
         "lr": [Interval(Real, 0, None, closed="left")],
@@ -237,6 +219,18 @@ class _NetMixin:
         kwargs.update(self.get_params_for("module"))
         self.module_ = self.initialized_instance(self.module, kwargs)
         return self
+
+    def _network_kwargs(self):
+        """The network parameters, as passed to the module (lists and arrays as tuples)."""
+        return {name: tuple(value) if isinstance(value, (list, np.ndarray)) else value
+                for name in self._network_parameters
+                for value in [getattr(self, name)]}
+
+    def _not_fitted_error(self):
+        return AttributeError(
+            f"{type(self).__name__} builds its network from the shape of the training "
+            "data; call fit(X, y) rather than initialize()"
+        )
 
     def initialize(self):
         """Initialise callbacks, module, criterion and optimiser (skorch API)."""
@@ -414,323 +408,3 @@ class _NetMixin:
         X = self._validate_X(X, reset=False)
         # NeuralNet.predict_proba: forward in eval mode + predict_nonlinearity.
         return super().predict_proba(X)
-
-
-class _ADFFMixin(_NetMixin):
-    """ADFF-specific behaviour shared by the regressor and the classifier.
-
-    Subclasses implement ``_validate_y(y, n_samples, reset)`` returning the
-    target as passed to skorch, and ``_n_module_outputs()``.
-    """
-
-    _parameter_constraints = {
-        **_NetMixin._parameter_constraints,
-        # the network's own declarations, for the parameters passed to it unchanged
-        **{name: ADFFNet._parameter_constraints[name] for name in (
-            "width", "lstm_hidden", "fc_sizes", "dropout", "se_reduction", "use_se", "use_tflm",
-            "precision", "channels_last", "lstm_summary", "freq_pooling", "levels")},
-        "input_scaling": [None, StrOptions({s for s in INPUT_SCALINGS if s is not None})],
-        "crop_frames": [None, Interval(Integral, 1, None, closed="left")],
-        "crop_hop": [None, Interval(Integral, 1, None, closed="left")],
-        "mixup_alpha": [Interval(Real, 0, None, closed="left")],
-        "spec_augment": [Interval(Integral, 0, None, closed="left")],
-        "lr_schedule": [StrOptions(set(LR_SCHEDULES))],
-        "early_stopping": [None, Interval(Integral, 1, None, closed="left")],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-    }
-
-    def _init_adff_params(
-        self,
-        width,
-        lstm_hidden,
-        fc_sizes,
-        dropout,
-        se_reduction,
-        use_se,
-        use_tflm,
-        precision,
-        channels_last,
-        weight_decay,
-        lr_milestones,
-        lr_gamma,
-        random_state,
-        lstm_summary="last",
-        freq_pooling="mean",
-        input_scaling=None,
-        crop_frames=None,
-        crop_hop=None,
-        mixup_alpha=0.0,
-        spec_augment=0,
-        lr_schedule="multistep",
-        early_stopping=None,
-        validation_fraction=0.1,
-        levels=None,
-    ):
-        self.width = width
-        self.lstm_hidden = lstm_hidden
-        self.fc_sizes = fc_sizes
-        self.dropout = dropout
-        self.se_reduction = se_reduction
-        self.use_se = use_se
-        self.use_tflm = use_tflm
-        self.precision = precision
-        self.channels_last = channels_last
-        self.weight_decay = weight_decay
-        self.lr_milestones = lr_milestones
-        self.lr_gamma = lr_gamma
-        self.random_state = random_state
-        self.lstm_summary = lstm_summary
-        self.freq_pooling = freq_pooling
-        self.input_scaling = input_scaling
-        self.crop_frames = crop_frames
-        self.crop_hop = crop_hop
-        self.mixup_alpha = mixup_alpha
-        self.spec_augment = spec_augment
-        self.lr_schedule = lr_schedule
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.levels = levels
-
-    # ------------------------------------------------------------------ recipe
-
-    @property
-    def _default_callbacks(self):
-        callbacks = [
-            (name, cb) for name, cb in super()._default_callbacks if name != "lr_scheduler"
-        ]
-        # Evaluated by get_params(deep=True) too: must not raise on bad values.
-        schedule = self.lr_schedule if isinstance(self.lr_schedule, str) else None
-        if schedule == "multistep" and _milestones_given(self.lr_milestones):
-            callbacks.append((
-                "lr_scheduler",
-                LRScheduler(policy=torch.optim.lr_scheduler.MultiStepLR,
-                            milestones=self.lr_milestones, gamma=self.lr_gamma),
-            ))
-        elif schedule in ("cosine", "onecycle") and isinstance(self.max_epochs, numbers.Integral):
-            factor = OneCycleLambda(self.max_epochs, warmup=0.3 if schedule == "onecycle" else 0.0)
-            callbacks.append((
-                "lr_scheduler",
-                LRScheduler(policy=torch.optim.lr_scheduler.LambdaLR, lr_lambda=factor),
-            ))
-        if _positive_int(self.early_stopping):
-            callbacks.append((
-                "early_stopping",
-                EarlyStopping(monitor="valid_loss", patience=int(self.early_stopping),
-                              load_best=True, sink=self._early_stopping_sink),
-            ))
-        return callbacks
-
-    def _early_stopping_sink(self, message):
-        if isinstance(self.verbose, numbers.Real) and self.verbose > 0:
-            print(message)
-
-    def get_split_datasets(self, X, y=None, **fit_params):
-        """Training and validation datasets (skorch API).
-
-        With ``early_stopping`` set and ``train_split=None``, a
-        ``validation_fraction`` hold-out (stratified for classifiers) is split
-        off for the early-stopping criterion.
-        """
-        if self.train_split is None and _positive_int(self.early_stopping):
-            split = ValidSplit(
-                cv=float(self.validation_fraction),
-                stratified=self._stratified_validation,
-                random_state=self._split_seed(),
-            )
-            dataset = self.get_dataset(X, y)
-            return split(dataset, y, **fit_params)
-        return super().get_split_datasets(X, y, **fit_params)
-
-    _stratified_validation = False
-
-    def _split_seed(self):
-        return seed_from(self.random_state)
-
-    def _learn_input_scaling(self, X):
-        """Per-band (or global) mean and std of the training input, float32 (n_mels,)."""
-        axes = (0, 1, 2) if self.input_scaling == "band" else None
-        n_mels = X.shape[3]
-        mean = np.asarray(X.mean(axis=axes, dtype=np.float64), dtype=np.float64)
-        std = np.asarray(X.std(axis=axes, dtype=np.float64), dtype=np.float64)
-        mean = np.broadcast_to(mean, (n_mels,)).astype(np.float32)
-        std = np.broadcast_to(np.maximum(std, 1e-6), (n_mels,)).astype(np.float32)
-        return mean, std
-
-    def _validate_fit_data(self, X, y, reset, **kwargs):
-        X, y = super()._validate_fit_data(X, y, reset, **kwargs)
-        if reset:
-            self._pending_input_scaling = (
-                None if self.input_scaling is None else self._learn_input_scaling(X)
-            )
-        return X, y
-
-    def initialize_module(self):
-        """Build the network; set its input scaling from the training data of ``fit``."""
-        super().initialize_module()
-        stats = getattr(self, "_pending_input_scaling", None)
-        if stats is not None and getattr(self.module_, "input_norm", False):
-            with torch.no_grad():
-                self.module_.input_mean.copy_(torch.from_numpy(stats[0]))
-                self.module_.input_std.copy_(torch.from_numpy(stats[1]))
-        self._pending_input_scaling = None
-        return self
-
-    def train_step_single(self, batch, **fit_params):
-        """One training step (skorch API) with the recipe's crop, masking and mixup."""
-        self._set_training(True)
-        Xi, yi = unpack_data(batch)
-        device = resolve_device(self.device)
-        Xi = to_tensor(Xi, device=device)
-        yi = to_tensor(yi, device=device)
-        if self.crop_frames is not None:
-            Xi = random_crop_stacked(Xi, self.crop_frames)
-        Xi = spec_augment(Xi, int(self.spec_augment))
-        if self.mixup_alpha and self.mixup_alpha > 0 and Xi.shape[0] > 1:
-            Xi, perm, lam = mixup(Xi, self.mixup_alpha)
-            y_pred = self.infer(Xi, **fit_params)
-            loss = self._mixup_loss(y_pred, yi, perm, lam, Xi)
-        else:
-            y_pred = self.infer(Xi, **fit_params)
-            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        loss.backward()
-        return {"loss": loss, "y_pred": y_pred}
-
-    def _mixup_loss(self, y_pred, yi, perm, lam, Xi):
-        """Mixup loss; regressors mix the targets, classifiers the two losses."""
-        return (lam * self.get_loss(y_pred, yi, X=Xi, training=True)
-                + (1.0 - lam) * self.get_loss(y_pred, yi[perm], X=Xi, training=True))
-
-    def infer(self, x, **fit_params):
-        """Run the network (skorch API); in evaluation, aggregate over windows.
-
-        With ``crop_frames`` set and an input longer than one window, the
-        network sees every window of ``crop_frames`` frames (hop ``crop_hop``)
-        and the outputs are averaged (:meth:`_aggregate_windows`).
-        """
-        if self.crop_frames is None or self.module_.training or isinstance(x, Mapping):
-            return super().infer(x, **fit_params)
-        x = to_tensor(x, device=resolve_device(self.device))
-        hop = self.crop_hop if self.crop_hop is not None else max(1, self.crop_frames // 2)
-        windows, n_windows = windows_stacked(x, self.crop_frames, hop)
-        out = self.module_(windows, **fit_params)
-        if n_windows == 1:
-            return out
-        return self._aggregate_windows(out.reshape(n_windows, x.shape[0], *out.shape[1:]))
-
-    def _aggregate_windows(self, out):
-        """Mean of the window outputs, ``out`` of shape (n_windows, n, n_outputs)."""
-        return out.mean(dim=0)
-
-    def _module_kwargs(self):
-        try:
-            seg_num = self.input_shape_[0]
-        except AttributeError:
-            raise AttributeError(
-                f"{type(self).__name__} builds its network from the shape of the training "
-                "data; call fit(X, y) rather than initialize()"
-            ) from None
-        return {
-            "seg_num": int(seg_num),
-            "n_outputs": int(self._n_module_outputs()),
-            "width": self.width,
-            "lstm_hidden": self.lstm_hidden,
-            "fc_sizes": tuple(self.fc_sizes),
-            "dropout": self.dropout,
-            "se_reduction": self.se_reduction,
-            "use_se": self.use_se,
-            "use_tflm": self.use_tflm,
-            "precision": self.precision,
-            "channels_last": self.channels_last,
-            "lstm_summary": self.lstm_summary,
-            "freq_pooling": self.freq_pooling,
-            "n_mels": int(self.input_shape_[2]),
-            "input_norm": self.input_scaling is not None,
-            "levels": None if self.levels is None else tuple(self.levels),
-        }
-
-    def _check_levels_input(self, shape):
-        width = sum(int(c) for c in self.levels)
-        if shape[1] != 1 or shape[3] != width:
-            raise ValueError(
-                f"{type(self).__name__}(levels={tuple(self.levels)}) expects precomputed "
-                f"levels of shape (n_clips, 1, n_steps, {width}), e.g. from "
-                f"skmer.pretrained.MusicnnLevels; got X of shape {shape}"
-            )
-
-    def _validate_net_params(self):
-        super()._validate_net_params()
-        if self.levels is None and self.crop_frames is not None and (
-                self.crop_frames < MIN_FRAMES):
-            raise ValueError(
-                f"crop_frames must be at least {MIN_FRAMES} frames (the SFLM halves the time "
-                f"axis five times), got {self.crop_frames}"
-            )
-
-    def _validate_X(self, X, reset):
-        """Check ``X`` and return it as a float32 array of shape (n, seg_num, T, M)."""
-        name = type(self).__name__
-        X = self._dense_array(X, "(n_clips, seg_num, n_frames, n_mels)")
-        if X.ndim != 4:
-            raise ValueError(
-                f"{name} expects X of shape (n_clips, seg_num, n_frames, n_mels), a stack "
-                f"of log-mel segments; got a {X.ndim}-D input of shape {X.shape}. "
-                + _RECIPE.format(name=name)
-                + "."
-            )
-        X = check_array(
-            X,
-            allow_nd=True,
-            dtype=np.float32,
-            ensure_all_finite=True,
-            input_name="X",
-            estimator=self,
-        )
-        n, seg_num, n_frames, n_mels = X.shape
-        if self.levels is not None:
-            self._check_levels_input(X.shape)
-        elif n_frames < MIN_FRAMES or n_mels < MIN_MELS:
-            raise ValueError(
-                f"{name} needs at least {MIN_FRAMES} frames and {MIN_MELS} mel bands per "
-                f"segment (the network halves both axes five times); got X of shape "
-                f"{X.shape} = (n_clips, seg_num={seg_num}, n_frames={n_frames}, "
-                f"n_mels={n_mels}). Use fewer segments (SegmentStacker(seg_num=...)), "
-                "longer clips or more mel bands."
-            )
-        if reset:
-            return X
-        fit_seg, _, fit_mels = self.input_shape_
-        if seg_num != fit_seg:
-            raise ValueError(
-                f"X has seg_num={seg_num} segments (channels) but {name} was fitted with "
-                f"seg_num={fit_seg}; X shape {X.shape}"
-            )
-        if n_mels != fit_mels:
-            raise ValueError(
-                f"X has {n_mels} mel bands but {name} was fitted with {fit_mels}; X shape {X.shape}"
-            )
-        return X
-
-    def fit(self, X, y, **fit_params):
-        """Build the network for the shape of ``X`` and ``y`` and train it.
-
-        ``X`` and ``y`` are validated completely before the network is built
-        or trained. Unless ``warm_start=True``, the network is re-created at
-        every call, so the number of segments, outputs or classes may change
-        between calls (e.g. in a grid search over ``SegmentStacker.seg_num``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_clips, seg_num, n_frames, n_mels)
-            Stacked log-mel segments, float; ``n_frames >= 32`` and
-            ``n_mels >= 32``.
-        y : array-like of shape (n_clips,) or (n_clips, n_outputs)
-            Targets.
-        **fit_params : dict
-            Passed to the module's ``forward`` and to ``train_split``.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return super().fit(X, y, **fit_params)

@@ -21,8 +21,7 @@ from skorch.callbacks import EpochScoring
 from skorch.utils import to_numpy
 
 from .._validation import ClassWeight, StrOptions
-from ..nn.adff import ADFFNet
-from ._base import PAPER_LR_MILESTONES, _ADFFMixin
+from ._adff_mixin import _ADFFMixin
 from ._docstrings import (
     ADFF_NETWORK_PARAMETERS,
     ADFF_RECIPE_PARAMETERS,
@@ -30,6 +29,7 @@ from ._docstrings import (
     Substitution,
 )
 from ._labels import class_weights, encode_labels
+from ._skeleton import declared_parameters
 
 __all__ = ["ADFFClassifier", "ADFFRegressor"]
 
@@ -43,6 +43,7 @@ def _encoded_accuracy(net, X, y):
 
 @Substitution(adff_network=ADFF_NETWORK_PARAMETERS, adff_recipe=ADFF_RECIPE_PARAMETERS,
               adff_training=ADFF_TRAINING_PARAMETERS)
+@declared_parameters
 class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
     """Music emotion regression with the ADFF network.
 
@@ -118,85 +119,8 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
     (8, 2)
     """
 
-    def __init__(
-        self,
-        width=1.0,
-        lstm_hidden=64,
-        fc_sizes=(256, 64),
-        dropout=0.2,
-        se_reduction=16,
-        use_se=True,
-        use_tflm=True,
-        precision="fp32",
-        channels_last=False,
-        lstm_summary="last",
-        freq_pooling="mean",
-        *,
-        input_scaling=None,
-        crop_frames=None,
-        crop_hop=None,
-        mixup_alpha=0.0,
-        spec_augment=0,
-        lr_schedule="multistep",
-        early_stopping=None,
-        validation_fraction=0.1,
-        levels=None,
-        lr=1e-5,
-        weight_decay=1e-5,
-        max_epochs=200,
-        batch_size=32,
-        lr_milestones=PAPER_LR_MILESTONES,
-        lr_gamma=0.5,
-        optimizer=torch.optim.Adam,
-        criterion=torch.nn.MSELoss,
-        target_scaling=False,
-        train_split=None,
-        random_state=None,
-        device="cpu",
-        verbose=1,
-        module=ADFFNet,
-        **kwargs,
-    ):
-        super().__init__(
-            module,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            device=device,
-            verbose=verbose,
-            **kwargs,
-        )
-        self._init_adff_params(
-            width=width,
-            lstm_hidden=lstm_hidden,
-            fc_sizes=fc_sizes,
-            dropout=dropout,
-            se_reduction=se_reduction,
-            use_se=use_se,
-            use_tflm=use_tflm,
-            precision=precision,
-            channels_last=channels_last,
-            weight_decay=weight_decay,
-            lr_milestones=lr_milestones,
-            lr_gamma=lr_gamma,
-            random_state=random_state,
-            lstm_summary=lstm_summary,
-            freq_pooling=freq_pooling,
-            input_scaling=input_scaling,
-            crop_frames=crop_frames,
-            crop_hop=crop_hop,
-            mixup_alpha=mixup_alpha,
-            spec_augment=spec_augment,
-            lr_schedule=lr_schedule,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            levels=levels,
-        )
-        self.target_scaling = target_scaling
-
+    _estimator_parameters = {**_ADFFMixin._estimator_parameters, "target_scaling": False}
+    _training_defaults = {**_ADFFMixin._training_defaults, "criterion": torch.nn.MSELoss}
     _parameter_constraints = {
         **_ADFFMixin._parameter_constraints,
         "target_scaling": ["boolean"],
@@ -298,6 +222,7 @@ class ADFFRegressor(_ADFFMixin, NeuralNetRegressor):
 
 @Substitution(adff_network=ADFF_NETWORK_PARAMETERS, adff_recipe=ADFF_RECIPE_PARAMETERS,
               adff_training=ADFF_TRAINING_PARAMETERS)
+@declared_parameters
 class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
     """Music emotion classification with the ADFF network.
 
@@ -364,87 +289,10 @@ class ADFFClassifier(_ADFFMixin, NeuralNetClassifier):
     8
     """
 
-    def __init__(
-        self,
-        width=1.0,
-        lstm_hidden=64,
-        fc_sizes=(256, 64),
-        dropout=0.2,
-        se_reduction=16,
-        use_se=True,
-        use_tflm=True,
-        precision="fp32",
-        channels_last=False,
-        lstm_summary="last",
-        freq_pooling="mean",
-        *,
-        input_scaling=None,
-        crop_frames=None,
-        crop_hop=None,
-        mixup_alpha=0.0,
-        spec_augment=0,
-        lr_schedule="multistep",
-        early_stopping=None,
-        validation_fraction=0.1,
-        levels=None,
-        lr=1e-5,
-        weight_decay=1e-5,
-        max_epochs=200,
-        batch_size=32,
-        lr_milestones=PAPER_LR_MILESTONES,
-        lr_gamma=0.5,
-        optimizer=torch.optim.Adam,
-        criterion=torch.nn.CrossEntropyLoss,
-        class_weight=None,
-        train_split=None,
-        classes=None,
-        random_state=None,
-        device="cpu",
-        verbose=1,
-        module=ADFFNet,
-        **kwargs,
-    ):
-        super().__init__(
-            module,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            classes=classes,
-            device=device,
-            verbose=verbose,
-            **kwargs,
-        )
-        self._init_adff_params(
-            width=width,
-            lstm_hidden=lstm_hidden,
-            fc_sizes=fc_sizes,
-            dropout=dropout,
-            se_reduction=se_reduction,
-            use_se=use_se,
-            use_tflm=use_tflm,
-            precision=precision,
-            channels_last=channels_last,
-            weight_decay=weight_decay,
-            lr_milestones=lr_milestones,
-            lr_gamma=lr_gamma,
-            random_state=random_state,
-            lstm_summary=lstm_summary,
-            freq_pooling=freq_pooling,
-            input_scaling=input_scaling,
-            crop_frames=crop_frames,
-            crop_hop=crop_hop,
-            mixup_alpha=mixup_alpha,
-            spec_augment=spec_augment,
-            lr_schedule=lr_schedule,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            levels=levels,
-        )
-        self.class_weight = class_weight
-
+    _estimator_parameters = {**_ADFFMixin._estimator_parameters, "class_weight": None,
+                             "classes": None}
+    _training_defaults = {**_ADFFMixin._training_defaults,
+                          "criterion": torch.nn.CrossEntropyLoss}
     _parameter_constraints = {
         **_ADFFMixin._parameter_constraints,
         "class_weight": [None, StrOptions({"balanced"}), ClassWeight()],

@@ -15,9 +15,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_consistent_length
 from skorch import NeuralNetRegressor
 
-from ..nn.damff import FILTER_NAMES, DAMFFNet
+from ..nn.damff import DAMFFNet
 from ._base import _NetMixin
 from ._docstrings import Substitution, training_parameters
+from ._skeleton import declared_parameters
 
 __all__ = ["DAMFFRegressor"]
 
@@ -34,6 +35,7 @@ _ALIGNMENT = (
 
 @Substitution(training=training_parameters(lr="1e-3", max_epochs=50, batch_size=8,
                                              batch_unit="clips, each with all its windows"))
+@declared_parameters
 class DAMFFRegressor(_NetMixin, NeuralNetRegressor):
     """Dynamic (per time step) valence/arousal regression with the DAMFF network.
 
@@ -140,64 +142,14 @@ class DAMFFRegressor(_NetMixin, NeuralNetRegressor):
     (6, 4, 2)
     """
 
-    def __init__(
-        self,
-        width=1.0,
-        filters=FILTER_NAMES,
-        reduction=4,
-        use_fusion=True,
-        use_channel_attention=True,
-        use_spatial_attention=True,
-        lstm_hidden=64,
-        lstm_layers=2,
-        dropout=0.2,
-        *,
-        lr=1e-3,
-        weight_decay=1e-5,
-        max_epochs=50,
-        batch_size=8,
-        lr_milestones=None,
-        lr_gamma=0.5,
-        optimizer=torch.optim.Adam,
-        criterion=torch.nn.MSELoss,
-        train_split=None,
-        random_state=None,
-        device="cpu",
-        verbose=1,
-        module=DAMFFNet,
-        **kwargs,
-    ):
-        super().__init__(
-            module,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            device=device,
-            verbose=verbose,
-            **kwargs,
-        )
-        self.width = width
-        self.filters = filters
-        self.reduction = reduction
-        self.use_fusion = use_fusion
-        self.use_channel_attention = use_channel_attention
-        self.use_spatial_attention = use_spatial_attention
-        self.lstm_hidden = lstm_hidden
-        self.lstm_layers = lstm_layers
-        self.dropout = dropout
-        self.weight_decay = weight_decay
-        self.lr_milestones = lr_milestones
-        self.lr_gamma = lr_gamma
-        self.random_state = random_state
-
-    _parameter_constraints = {
-        **_NetMixin._parameter_constraints,
-        **DAMFFNet._parameter_constraints,  # the network's, passed to it unchanged
-    }
-    del _parameter_constraints["n_outputs"]  # from the shape of y
+    _network = DAMFFNet
+    _network_parameters = (
+        "width", "filters", "reduction", "use_fusion", "use_channel_attention",
+        "use_spatial_attention", "lstm_hidden", "lstm_layers", "dropout",
+    )
+    _training_defaults = {"lr": 1e-3, "max_epochs": 50, "batch_size": 8,
+                          "criterion": torch.nn.MSELoss}
+    _parameter_constraints = dict(_NetMixin._parameter_constraints)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -211,25 +163,8 @@ class DAMFFRegressor(_NetMixin, NeuralNetRegressor):
         try:
             n_outputs = self.n_outputs_
         except AttributeError:
-            raise AttributeError(
-                f"{type(self).__name__} builds its network from the shape of the training "
-                "data; call fit(X, y) rather than initialize()"
-            ) from None
-        filters = self.filters
-        if not isinstance(filters, str):
-            filters = tuple(filters)  # the network reports a bare string itself
-        return {
-            "n_outputs": int(n_outputs),
-            "width": self.width,
-            "filters": filters,
-            "reduction": self.reduction,
-            "use_fusion": self.use_fusion,
-            "use_channel_attention": self.use_channel_attention,
-            "use_spatial_attention": self.use_spatial_attention,
-            "lstm_hidden": self.lstm_hidden,
-            "lstm_layers": self.lstm_layers,
-            "dropout": self.dropout,
-        }
+            raise self._not_fitted_error() from None
+        return {**self._network_kwargs(), "n_outputs": int(n_outputs)}
 
     # ------------------------------------------------------------------ validation
 

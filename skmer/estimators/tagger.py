@@ -30,6 +30,7 @@ from ..pretrained._musicnn import MUSICNN_MODELS
 from ._base import _NetMixin, resolve_device
 from ._docstrings import Substitution, training_parameters
 from ._labels import class_weights, encode_labels
+from ._skeleton import declared_parameters
 from ._training import random_crop_frames, windows_frames
 
 __all__ = ["CNNTagger", "TagWarning"]
@@ -44,6 +45,7 @@ class TagWarning(UserWarning):
 
 @Substitution(training=training_parameters(lr="1e-3", max_epochs=30, batch_size=16,
                                              batch_unit="clips"))
+@declared_parameters
 class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
     """Emotion tagging with a deep CNN on log-Mel spectrograms.
 
@@ -178,66 +180,20 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
     ((8, 3), ['happy', 'sad', 'calm'])
     """
 
-    def __init__(
-        self,
-        width=1.0,
-        n_blocks=4,
-        dropout=0.3,
-        threshold=0.5,
-        tag_names=None,
-        class_weight=None,
-        *,
-        lr=1e-3,
-        weight_decay=1e-5,
-        max_epochs=30,
-        batch_size=16,
-        lr_milestones=None,
-        lr_gamma=0.5,
-        optimizer=torch.optim.Adam,
-        criterion=None,
-        train_split=None,
-        random_state=None,
-        device="cpu",
-        verbose=1,
-        module=TaggerCNN,
-        pretrained=None,
-        crop_frames=None,
-        crop_hop=None,
-        head_lr=None,
-        **kwargs,
-    ):
-        super().__init__(
-            module,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            device=device,
-            verbose=verbose,
-            **kwargs,
-        )
-        self.width = width
-        self.n_blocks = n_blocks
-        self.dropout = dropout
-        self.threshold = threshold
-        self.tag_names = tag_names
-        self.class_weight = class_weight
-        self.weight_decay = weight_decay
-        self.lr_milestones = lr_milestones
-        self.lr_gamma = lr_gamma
-        self.random_state = random_state
-        self.pretrained = pretrained
-        self.crop_frames = crop_frames
-        self.crop_hop = crop_hop
-        self.head_lr = head_lr
-
+    _network = TaggerCNN
+    _network_parameters = ("width", "n_blocks", "dropout")
+    _estimator_parameters = {
+        "threshold": 0.5,
+        "tag_names": None,
+        "class_weight": None,
+        "pretrained": None,
+        "crop_frames": None,
+        "crop_hop": None,
+        "head_lr": None,
+    }
+    _training_defaults = {"lr": 1e-3, "max_epochs": 30, "batch_size": 16}
     _parameter_constraints = {
         **_NetMixin._parameter_constraints,
-        # the network's own declarations, for the parameters passed to it unchanged
-        **{name: TaggerCNN._parameter_constraints[name] for name in ("width", "n_blocks",
-                                                                      "dropout")},
         "class_weight": [None, StrOptions({"balanced"}), ClassWeight()],
         "pretrained": [None, StrOptions(set(MUSICNN_MODELS))],
         "crop_frames": [None, Interval(Integral, 1, None, closed="left")],
@@ -258,17 +214,9 @@ class CNNTagger(_NetMixin, ClassifierMixin, NeuralNet):
         try:
             n_outputs, in_channels = self.n_outputs_, self.input_shape_[0]
         except AttributeError:
-            raise AttributeError(
-                f"{type(self).__name__} builds its network from the shape of the training "
-                "data; call fit(X, y) rather than initialize()"
-            ) from None
-        return {
-            "n_outputs": int(n_outputs),
-            "in_channels": int(in_channels),
-            "width": self.width,
-            "n_blocks": self.n_blocks,
-            "dropout": self.dropout,
-        }
+            raise self._not_fitted_error() from None
+        return {**self._network_kwargs(), "n_outputs": int(n_outputs),
+                "in_channels": int(in_channels)}
 
     def initialize_module(self):
         """Build the network (skorch API); with `pretrained`, the pretrained musicnn network."""
