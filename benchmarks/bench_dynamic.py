@@ -70,12 +70,12 @@ def load_windows(args, cfg):
         data = loader(root, on_error="skip")
         n_steps = args.steps or cfg["n_steps"]
         d = align_dynamic_annotations(data.paths, data.frame_times, data.target_dynamic,
-                                      window=args.window, n_steps=n_steps)
+                                      window_duration=args.window, n_steps=n_steps)
         clips = d.clips[: args.clips] if args.clips else d.clips
         Y = d.target[: len(clips)]
         memory = str(args.cache) if args.cache else None
         S = LogMelTransformer(duration=d.duration, memory=memory, **mel_kw).fit_transform(clips)
-        W = SlidingWindows(window=args.window, start=d.start,
+        W = SlidingWindows(window_duration=args.window, label_start=d.label_start,
                            frame_hop=cfg["frame_hop"]).fit_transform(S)
         name = "PMEmo" if args.pmemo else "DEAM"
         desc = (f"{name}: {len(clips)} clips ({len(d.dropped)} with fewer labels left out), "
@@ -88,7 +88,7 @@ def load_windows(args, cfg):
     data = make_music_emotion(n_clips=n, duration=cfg["duration"], sr=cfg["sr"], dynamic=True,
                               random_state=args.seed, data_home=home, n_jobs=2)
     S = LogMelTransformer(duration=cfg["duration"], **mel_kw).fit_transform(data.paths)
-    W = SlidingWindows(window=args.window, frame_hop=cfg["frame_hop"]).fit_transform(S)
+    W = SlidingWindows(window_duration=args.window, frame_hop=cfg["frame_hop"]).fit_transform(S)
     desc = (f"synthetic (make_music_emotion, dynamic=True, random_state={args.seed}): {n} clips "
             f"x {cfg['duration']:g} s at {cfg['sr']} Hz, labels every 0.5 s")
     return W, data.target_dynamic, desc

@@ -62,7 +62,7 @@ print("label times (s):", data.frame_times[:4], "...", data.frame_times[-1])
 # :func:`~skmer.features.align_dynamic_annotations` computes the audio windows and
 # crops every clip's labels to a common length.
 mel = LogMelTransformer(sr=16000, n_mels=32, hop=0.02, duration=DURATION, crop="start")
-windows = SlidingWindows(window=1.0, hop=0.5, frame_hop=0.02)
+windows = SlidingWindows(window_duration=1.0, label_hop=0.5, frame_hop=0.02)
 W = windows.fit_transform(mel.fit_transform(data.paths[:2]))
 print("windows of two clips:", W.shape)
 print("label time of each window (s):", windows.label_times_)

@@ -41,17 +41,15 @@ any musicnn embedding.
 
 Pass a ``memory`` folder to cache decoded audio across folds and models.
 
-One module holds every ready-made recipe (baselines and the ADFF presets) so that the
-benchmarks, the CLI and the docs build the same pipelines.
+The deep models' factories -- :func:`make_adff_pipeline` (with its presets),
+:func:`make_damff_pipeline` and :func:`make_tagger_pipeline` -- are written in
+``skmer._deep_pipelines`` and public here, so that the benchmarks, the CLI and
+the docs build every compared pipeline from one namespace.
 """
 
 from __future__ import annotations
 
-import numbers
-from numbers import Real
-
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, clone
 from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import RandomForestRegressor
@@ -61,73 +59,39 @@ from sklearn.svm import SVR
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import Interval, StrOptions, validate_arguments
+from ._deep_pipelines import (
+    CPU_PRESET,
+    CPU_REGRESSION,
+    DAMFF_CPU_PRESET,
+    PRESET_FRONT_END,
+    PRETRAINED_PRESET,
+    make_adff_pipeline,
+    make_damff_pipeline,
+    make_tagger_pipeline,
+)
+from ._validation import StrOptions, validate_arguments
 
 __all__ = [
     "CLASSIFIERS",
     "CPU_PRESET",
     "CPU_REGRESSION",
+    "DAMFF_CPU_PRESET",
     "PRESET_FRONT_END",
     "PRETRAINED_PRESET",
     "PerTargetRegressor",
     "baseline_pipelines",
     "make_adff_pipeline",
     "make_classifier_baseline",
+    "make_damff_pipeline",
     "make_mean_baseline",
     "make_musicnn_baseline",
     "make_rf_baseline",
     "make_svr_baseline",
+    "make_tagger_pipeline",
 ]
 
 _FEATURES = ("audio", "spectrogram")
 _ALL_FEATURES = (*_FEATURES, "musicnn")  # musicnn needs the optional musicnn package
-
-#: ADFF estimator settings of ``preset='cpu'``: the training recipe measured best
-#: on real music at CPU scale (benchmarks/RESULTS.md, "bench_real levers"). One
-#: 5-fold CV of 450 30 s clips takes minutes on 2 cores.
-CPU_PRESET = {
-    "width": 1 / 8,
-    "input_scaling": "band",
-    "lstm_summary": "mean",
-    "freq_pooling": "flatten",
-    "optimizer": torch.optim.AdamW,
-    "lr": 3e-3,
-    "weight_decay": 1e-2,
-    "lr_schedule": "onecycle",
-    "batch_size": 16,
-    "max_epochs": 30,
-}
-
-#: Added to :data:`CPU_PRESET` for ``task='regression'``: targets standardised at
-#: ``fit`` (on the demo's synthetic data arousal R² rose from 0.42 to 0.59 with it).
-CPU_REGRESSION = {"target_scaling": True}
-
-#: ADFF estimator settings of ``preset='pretrained'``: SE + BiLSTM per level and
-#: the fusion head trained on musicnn's frozen pretrained levels
-#: (:class:`~skmer.pretrained.MusicnnLevels`; benchmarks/RESULTS.md, "bench_real").
-PRETRAINED_PRESET = {
-    "lstm_hidden": 32,
-    "fc_sizes": (64,),
-    "dropout": 0.3,
-    "input_scaling": "band",
-    "lstm_summary": "mean",
-    "optimizer": torch.optim.AdamW,
-    "lr": 1e-3,
-    "weight_decay": 1e-2,
-    "lr_schedule": "onecycle",
-    "batch_size": 16,
-    "max_epochs": 40,
-}
-
-#: Front end of each preset: sampling rate (Hz), STFT hop (s), segments stacked
-#: as channels, and the random-crop training window (s; None: the whole input).
-#: ``'pretrained'`` uses musicnn's own front end (16 kHz, levels every 0.496 s).
-PRESET_FRONT_END = {
-    "paper": {"sr": 44100, "hop": 0.01, "seg_num": 6, "crop": None},
-    "cpu": {"sr": 22050, "hop": 0.02, "seg_num": 4, "crop": 10.0},
-    "pretrained": {"sr": 16000, "hop": 31 * 256 / 16000, "seg_num": 1, "crop": 10.0},
-}
-
 
 class PerTargetRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     """Fit one clone of a single-output regressor per target column.
@@ -466,108 +430,3 @@ def baseline_pipelines(features=_FEATURES, *, duration=20.0, sr=None, memory=Non
     if include_mean:
         models["Mean"] = make_mean_baseline()
     return models
-
-
-def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="regression",
-                       sr=None, hop=None, crop=None, n_mels=128, memory=None, n_jobs=None,
-                       random_state=None, verbose=0, **adff_params):
-    """ADFF pipeline: LogMelTransformer -> SegmentStacker -> ADFF estimator (or pretrained levels).
-
-    Parameters
-    ----------
-    seg_num : int or None, default=None
-        Segments stacked as channels; None: the preset's (6, the paper's
-        choice for 20 s inputs, or 4 for ``'cpu'``).
-    duration : float, default=20.0
-        Seconds of audio per input; inputs are centre-cropped or zero-padded.
-    preset : {'paper', 'cpu'}, default='paper'
-        ``'paper'``: the estimator's defaults, which follow the paper's
-        protocol (full width, Adam lr 1e-5, 200 epochs, batch 32, decay
-        milestones) with 44.1 kHz audio and 10 ms hops -- GPU work.
-        ``'cpu'``: :data:`CPU_PRESET` -- width 1/8, per-band input scaling,
-        mean-over-time BiLSTM summaries, AdamW 3e-3 with a one-cycle schedule,
-        30 epochs, standardised targets for regression (:data:`CPU_REGRESSION`),
-        random 10 s training windows (predictions average the
-        windows of the whole input) -- on 22.05 kHz audio with 20 ms hops
-        (:data:`PRESET_FRONT_END`).
-        ``'pretrained'``: steps ``levels`` (:class:`~skmer.pretrained.MusicnnLevels`,
-        musicnn's frozen pretrained front and mid end as the five levels, one
-        step per 0.496 s) and ``adff`` (``levels=LEVEL_SIZES``,
-        :data:`PRETRAINED_PRESET`: 2 x 32-unit BiLSTMs with mean summaries,
-        one 64-unit FC layer, AdamW 1e-3 one-cycle, 40 epochs, random 10 s
-        windows). Needs ``pip install --no-deps musicnn``; `sr`, `hop`,
-        `n_mels` and `seg_num` do not apply. The best model of the
-        bench_real benchmark.
-    task : {'regression', 'classification'}, default='regression'
-        :class:`~skmer.estimators.ADFFRegressor` or
-        :class:`~skmer.estimators.ADFFClassifier` (e.g. quadrant labels).
-    sr : int or None
-        Sampling rate in Hz; None: the preset's.
-    hop : float or None
-        STFT hop in seconds; None: the preset's.
-    crop : float or None
-        Length in seconds of the random training windows
-        (``crop_frames = round(crop / hop)`` of the estimator); None: the
-        preset's. Larger than `duration` means no cropping.
-    n_mels, memory, n_jobs
-        :class:`~skmer.features.LogMelTransformer` parameters.
-    random_state : int or None
-        Seed of the network initialisation, batch order and crops.
-    verbose : int, default=0
-        skorch's per-epoch printing.
-    **adff_params
-        Override any estimator parameter (``use_se=False``, ``max_epochs=5``,
-        ``device='cuda'``, ``crop_frames=None`` ...); applied after the preset.
-
-    Returns
-    -------
-    Pipeline
-        Steps ``mel``, ``stack``, ``adff``; e.g. tune ``stack__seg_num``
-        (``levels``, ``adff`` for ``preset='pretrained'``).
-    """
-    from .estimators import ADFFClassifier, ADFFRegressor
-    from .features import LogMelTransformer, SegmentStacker
-
-    tasks = {"regression": ADFFRegressor, "classification": ADFFClassifier}
-    validate_arguments({"preset": [StrOptions(set(PRESET_FRONT_END))],
-                        "task": [StrOptions(set(tasks))],
-                        "crop": [None, Interval(Real, 0, None, closed="neither")]},
-                       {"preset": preset, "task": task, "crop": crop}, "make_adff_pipeline")
-    if preset == "pretrained" and (seg_num, sr, hop) != (None, None, None):
-        raise ValueError("seg_num, sr and hop do not apply to preset='pretrained' (musicnn's "
-                         "own front end); leave them None")
-    front = PRESET_FRONT_END[preset]
-    sr = front["sr"] if sr is None else sr
-    hop = front["hop"] if hop is None else hop
-    seg_num = front["seg_num"] if seg_num is None else seg_num
-    crop = front["crop"] if crop is None else crop
-    params = {"cpu": CPU_PRESET, "pretrained": PRETRAINED_PRESET}.get(preset, {}).copy()
-    if preset in ("cpu", "pretrained") and task == "regression":
-        params.update(CPU_REGRESSION)
-    if crop is not None and (duration is None or crop < duration):
-        params["crop_frames"] = int(round(crop / hop))
-    params.update(random_state=random_state, verbose=verbose)
-    params.update(adff_params)
-    if preset == "pretrained":
-        return _pretrained_adff_pipeline(tasks[task], params, duration, memory, n_jobs)
-    return Pipeline([
-        ("mel", LogMelTransformer(sr=sr, n_mels=n_mels, hop=hop, duration=duration,
-                                  memory=memory, n_jobs=n_jobs)),
-        ("stack", SegmentStacker(seg_num=seg_num)),
-        ("adff", tasks[task](**params)),
-    ])
-
-
-def _pretrained_adff_pipeline(estimator, params, duration, memory, n_jobs):
-    from .pretrained import LEVEL_SIZES, MusicnnLevels
-    from .pretrained._musicnn import N_FRAMES
-
-    patch_seconds = N_FRAMES * 256 / 16000
-    if duration is None or not isinstance(duration, numbers.Real) or not duration > 0:
-        raise ValueError(f"duration must be a positive number of seconds with "
-                         f"preset='pretrained', got {duration!r}")
-    n_patches = max(1, int(round(duration / patch_seconds)))
-    return Pipeline([
-        ("levels", MusicnnLevels(n_frames=n_patches * N_FRAMES, memory=memory, n_jobs=n_jobs)),
-        ("adff", estimator(levels=LEVEL_SIZES, **params)),
-    ])

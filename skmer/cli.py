@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
-import io
 import json
 import math
 import os
@@ -211,7 +209,7 @@ def load_dynamic_dataset(path, layout, window, scale=True, on_error="raise"):
     """Per-0.5 s annotations of a PMEmo/DEAM folder, aligned to audio windows.
 
     Returns the Bunch of :func:`skmer.features.align_dynamic_annotations`
-    (``clips``, ``target`` of shape (n_clips, n_steps, 2), ``start``,
+    (``clips``, ``target`` of shape (n_clips, n_steps, 2), the label grid,
     ``duration``) and a description.
     """
     from . import datasets
@@ -225,7 +223,7 @@ def load_dynamic_dataset(path, layout, window, scale=True, on_error="raise"):
     loader = datasets.load_pmemo if layout == "pmemo" else datasets.load_deam
     data = loader(path, scale=scale, dynamic=True, on_error=on_error)
     aligned = align_dynamic_annotations(data.paths, data.frame_times, data.target_dynamic,
-                                        window=window)
+                                        window_duration=window)
     description = (f"{layout} dataset {path}: {len(aligned.clips)} clips with the first "
                    f"{aligned.n_steps} dynamic labels each ({len(aligned.dropped)} left out)")
     return aligned, description
@@ -372,28 +370,36 @@ def _curve_rows(predictions, info):
 
 
 def format_rows(rows, fmt):
+    """Result rows (dicts) as text: an aligned table, CSV (lists as JSON) or JSON.
+
+    Columns follow the first appearance of each key; missing cells are empty.
+    In the table, floats have 3 decimals and a sign (``time_s``: 2 decimals).
+    """
+    import pandas as pd
+
     if fmt == "json":
         return json.dumps(rows, indent=2)
-    keys = list(dict.fromkeys(k for row in rows for k in row))
+    frame = pd.DataFrame.from_records(rows).astype(object)
+    frame = frame.where(frame.notna(), None)
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=keys, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: (json.dumps(v) if isinstance(v, list) else v)
-                             for k, v in row.items()})
-        return buffer.getvalue().rstrip("\n")
+        frame = frame.map(lambda v: json.dumps(v) if isinstance(v, list) else v)
+        return frame.to_csv(index=False, lineterminator="\n").rstrip("\n")
 
     def cell(key, v):
+        if v is None:
+            return ""
         if key == "time_s":
             return f"{v:.2f}"
         return f"{v:+.3f}" if isinstance(v, float) else str(v)
 
-    table = [keys] + [[cell(k, row.get(k, "")) for k in keys] for row in rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(keys))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    if frame.empty:
+        return ""
+    text = pd.DataFrame({k: [cell(k, v) for v in frame[k]] for k in frame.columns})
+    widths = {k: max([len(str(k)), *map(len, text[k])]) for k in text.columns}
+    text = text.apply(lambda column: column.str.ljust(widths[column.name]))
+    header, *body = text.to_string(index=False, justify="left").split("\n")
+    rule = " ".join("-" * w for w in widths.values())
+    return "\n".join(line.rstrip() for line in [header, rule, *body])
 
 
 def cmd_tags(args):
@@ -483,27 +489,23 @@ def build_pipeline(args, task="regression", **params):
                               **front, **params)
 
 
-#: The DAMFF settings of ``skmer train --dynamic`` where an option is not given.
-DYNAMIC_DEFAULTS = {"width": 0.125, "lr": 1e-3, "batch_size": 16, "epochs": 20, "sr": 44100,
-                    "n_mels": 128}
+#: Front-end settings of ``skmer train --dynamic`` where an option is not given
+#: (the estimator's come from ``make_damff_pipeline(preset='cpu')``).
+DYNAMIC_FRONT_END = {"sr": 44100, "n_mels": 128}
 
 
 def build_dynamic_pipeline(args, aligned):
-    from sklearn.pipeline import Pipeline
+    """The DAMFF pipeline of ``skmer train --dynamic`` (``baselines.make_damff_pipeline``)."""
+    from .baselines import make_damff_pipeline
 
-    from .estimators import DAMFFRegressor
-    from .features import LogMelTransformer, SlidingWindows
-
-    opt = {k: getattr(args, k) if getattr(args, k) is not None else v
-           for k, v in DYNAMIC_DEFAULTS.items()}
-    return Pipeline([
-        ("mel", LogMelTransformer(sr=opt["sr"], n_mels=opt["n_mels"], duration=aligned.duration,
-                                  crop="start", memory=args.cache, n_jobs=args.jobs)),
-        ("windows", SlidingWindows(window=args.window, start=aligned.start)),
-        ("damff", DAMFFRegressor(width=opt["width"], lr=opt["lr"], batch_size=opt["batch_size"],
-                                 max_epochs=opt["epochs"], device=args.device,
-                                 random_state=args.seed, verbose=0 if args.quiet else 1)),
-    ])
+    front = {k: getattr(args, k) if getattr(args, k) is not None else v
+             for k, v in DYNAMIC_FRONT_END.items()}
+    given = {name: getattr(args, option) for name, option in
+             (("width", "width"), ("lr", "lr"), ("batch_size", "batch_size"),
+              ("max_epochs", "epochs")) if getattr(args, option) is not None}
+    return make_damff_pipeline(aligned, preset="cpu", memory=args.cache, n_jobs=args.jobs,
+                               device=args.device, random_state=args.seed,
+                               verbose=0 if args.quiet else 1, **front, **given)
 
 
 def _fit_skipping_unreadable(model, X, y, on_error):

@@ -199,6 +199,14 @@ _ADFF = dict(width=(_real,), lstm_hidden=(_int,), fc_sizes=(_INTS,), dropout=(_r
              crop_hop=(_none, _int), mixup_alpha=(_real,), spec_augment=(_int,),
              lr_schedule=(_str,), early_stopping=(_none, _int), validation_fraction=(_real,))
 
+#: Parameters renamed since model files of the same format were written: the
+#: old name in a file is read as the new one.
+RENAMED_PARAMS = {
+    "skmer.features.windows.SlidingWindows": {
+        "window": "window_duration", "hop": "label_hop", "start": "label_start",
+    },
+}
+
 #: Per step class: the parameters a model file may set and the kinds of value
 #: each accepts. Anything else in a file is refused. (Forced on load, whatever
 #: the file says: ``memory=None``, ``n_jobs=None`` and the ``device`` given to
@@ -212,8 +220,8 @@ ALLOWED_PARAMS = {
     "skmer.features.segments.SegmentStacker": {"seg_num": (_int,)},
     "skmer.features.stats.SpectrogramStats": {"stats": (_STRS,)},
     "skmer.features.windows.SlidingWindows": {
-        "frame_hop": (_real,), "hop": (_real,), "n_steps": (_none, _int), "pad": (_str,),
-        "start": (_none, _real), "window": (_real,),
+        "frame_hop": (_real,), "label_hop": (_real,), "n_steps": (_none, _int),
+        "pad": (_str,), "label_start": (_none, _real), "window_duration": (_real,),
     },
     "skmer.pretrained.mel.MusicnnMel": {
         "n_frames": (_int,), "crop": (_str,), "random_state": (_none, _int),
@@ -499,7 +507,7 @@ def _pipeline_facts(steps):
     facts = {"dynamic": isinstance(steps[-1][1], DAMFFRegressor)}
     for _, step in steps:
         if isinstance(step, SlidingWindows):
-            facts["label_hop"] = float(step.hop)
+            facts["label_hop"] = float(step.label_hop)
             facts["label_start"] = float(step.label_start_)
     return facts
 
@@ -627,6 +635,9 @@ def _load_step(path, index, step, weights, device):
             raise ModelFileError(f"{path}: {where}.{field} must be an object, "
                                  f"got {step[field]!r:.80}")
     params = {k: _decode(v, f"{where}.params.{k}") for k, v in step.get("params", {}).items()}
+    renamed = RENAMED_PARAMS.get(cls_name, {})
+    params = {renamed.get(k, k) if renamed.get(k, k) not in params else k: v
+              for k, v in params.items()}
     _check_params(cls_name, params, where)
     for key, value in _FORCED_PARAMS.items():
         if key in ALLOWED_PARAMS[cls_name]:

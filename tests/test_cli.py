@@ -113,7 +113,7 @@ def dynamic_model(tmp_path_factory):
     pipe = make_pipeline(
         LogMelTransformer(sr=8000, n_mels=16, window=0.064, hop=0.02, duration=3.0,
                           crop="start"),
-        SlidingWindows(window=1.0, frame_hop=0.02),
+        SlidingWindows(window_duration=1.0, frame_hop=0.02),
         DAMFFRegressor(width=1 / 4, lstm_hidden=4, lstm_layers=1, max_epochs=1, batch_size=4,
                        random_state=0, verbose=0),
     ).fit(data.paths, data.target_dynamic)

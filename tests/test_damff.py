@@ -72,7 +72,7 @@ def dynamic_data(tmp_path_factory):
 
 def test_learns_dynamic_arousal(dynamic_data):
     d, S = dynamic_data
-    W = SlidingWindows(window=1.0, frame_hop=0.02).fit_transform(S)
+    W = SlidingWindows(window_duration=1.0, frame_hop=0.02).fit_transform(S)
     Y = d.target_dynamic
     assert W.shape == (80, 10, 1, 50, 32) and Y.shape == (80, 10, 2)
     reg = DAMFFRegressor(width=1 / 8, lstm_hidden=16, lstm_layers=1, dropout=0.1, lr=3e-3,
@@ -93,7 +93,7 @@ def test_pipeline_cross_validate_group_kfold(dynamic_data):
     pipe = make_pipeline(
         LogMelTransformer(sr=8000, n_mels=16, window=0.064, hop=0.02, duration=5.0,
                           crop="start"),
-        SlidingWindows(window=1.0, frame_hop=0.02),
+        SlidingWindows(window_duration=1.0, frame_hop=0.02),
         DAMFFRegressor(**TINY),
     )
     res = cross_validate(pipe, paths, Y, groups=groups, cv=GroupKFold(3), error_score="raise",

@@ -323,3 +323,33 @@ def test_every_single_byte_flip_is_refused_or_harmless(tmp_path):
     finally:
         torch.set_num_threads(threads)
     assert outcomes["refused"] > 0.9 * len(positions) and outcomes["same"] > 0
+
+
+def test_files_with_the_old_sliding_windows_names_still_load(tmp_path):
+    """SlidingWindows' window/hop/start became window_duration/label_hop/label_start."""
+    from sklearn.pipeline import make_pipeline
+
+    from skmer.estimators import DAMFFRegressor
+    from skmer.features import SlidingWindows
+
+    rng = np.random.default_rng(0)
+    S = rng.normal(size=(4, 1, 60, 8)).astype(np.float32)
+    y = rng.normal(size=(4, 5, 2))
+    model = make_pipeline(
+        SlidingWindows(window_duration=0.2, label_hop=0.1, label_start=0.2, n_steps=5,
+                       frame_hop=0.01),
+        DAMFFRegressor(width=1 / 8, lstm_hidden=4, lstm_layers=1, max_epochs=1, verbose=0,
+                       random_state=0)).fit(S, y)
+    path = save_model(model, tmp_path / "old.skmer")
+
+    def old_names(document):
+        params = document["steps"][0]["params"]
+        for old, new in (("window", "window_duration"), ("hop", "label_hop"),
+                         ("start", "label_start")):
+            params[old] = params.pop(new)
+
+    rewrite_json(path, old_names)
+    loaded = load_model(path)
+    windows = loaded.steps[0][1]
+    assert (windows.window_duration, windows.label_hop, windows.label_start) == (0.2, 0.1, 0.2)
+    np.testing.assert_allclose(loaded.predict(S), model.predict(S), rtol=1e-5)

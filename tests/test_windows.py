@@ -38,9 +38,9 @@ def test_counts_and_alignment_in_whole_frames(
     """With times that are whole frames: n_steps = floor((T - s) / h) + 1 and window k
     holds exactly frames [s + k h - F, s + k h), padded before frame 0."""
     sw = SlidingWindows(
-        window=window_frames * frame_hop,
-        hop=hop_frames * frame_hop,
-        start=start_frames * frame_hop,
+        window_duration=window_frames * frame_hop,
+        label_hop=hop_frames * frame_hop,
+        label_start=start_frames * frame_hop,
         frame_hop=frame_hop,
         pad=pad,
     )
@@ -83,7 +83,8 @@ def test_windows_end_at_label_times_in_seconds(frame_hop, window, hop, start, n_
     """Arbitrary times: every window ends within half a frame of its label time, is
     round(window / frame_hop) frames long, ends inside the spectrogram, and the next
     label's window would not."""
-    sw = SlidingWindows(window=window, hop=hop, start=start, frame_hop=frame_hop)
+    sw = SlidingWindows(window_duration=window, label_hop=hop, label_start=start,
+                        frame_hop=frame_hop)
     S = ramp(1, n_frames)
     try:
         W = sw.fit_transform(S)
@@ -122,7 +123,7 @@ def test_generator_end_to_end(tmp_path):
                               data_home=tmp_path)
     mel = LogMelTransformer(sr=8000, n_mels=16, window=0.064, hop=0.02, duration=3.0,
                             crop="start")
-    sw = SlidingWindows(window=1.0, frame_hop=0.02)
+    sw = SlidingWindows(window_duration=1.0, frame_hop=0.02)
     W = sw.fit_transform(mel.fit_transform(data.paths))
     assert W.shape == (2, 6, 1, 50, 16)
     assert W.dtype == np.float32
@@ -150,7 +151,7 @@ def test_pad_error_and_other_modes():
     S = ramp(1, 200, offset=-40.0)
     with pytest.raises(ValueError, match="first window needs 100 frames.*only 50 exist"):
         SlidingWindows(pad="error").fit(S)
-    sw = SlidingWindows(pad="error", start=1.0).fit(S)
+    sw = SlidingWindows(pad="error", label_start=1.0).fit(S)
     W = sw.transform(S)
     np.testing.assert_array_equal(W[0, 0, 0, :, 0], np.arange(100) - 40.0)
     assert SlidingWindows(pad="zero").fit_transform(S)[0, 0, 0, 0, 0] == 0.0
@@ -161,15 +162,16 @@ def test_pad_error_and_other_modes():
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"window": 0}, r"'window' parameter of SlidingWindows must be a float in the range "
-                        r"\(0\.0, inf\)\. Got 0 instead"),
-        ({"hop": -0.5}, r"'hop' parameter of SlidingWindows must be a float in the range \(0"),
+        ({"window_duration": 0}, r"'window_duration' parameter of SlidingWindows must be a "
+                                 r"float in the range \(0\.0, inf\)\. Got 0 instead"),
+        ({"label_hop": -0.5}, r"'label_hop' parameter of SlidingWindows must be a float in "
+                              r"the range \(0"),
         ({"frame_hop": "x"}, r"'frame_hop' parameter of SlidingWindows must be a float"),
-        ({"start": -1.0}, r"'start' parameter of SlidingWindows must be None or a float in the "
-                          r"range \[0\.0, inf\)"),
+        ({"label_start": -1.0}, r"'label_start' parameter of SlidingWindows must be None or a "
+                                r"float in the range \[0\.0, inf\)"),
         ({"n_steps": 2.5}, r"'n_steps' parameter of SlidingWindows must be None or an int"),
         ({"pad": "reflect"}, r"'pad' parameter of SlidingWindows must be a str among \{"),
-        ({"window": 0.001}, "shorter than one frame"),
+        ({"window_duration": 0.001}, "shorter than one frame"),
     ],
 )
 def test_bad_parameters(params, match):
@@ -191,7 +193,8 @@ def test_bad_input_and_unfitted():
 
 
 def test_sklearn_api():
-    sw = SlidingWindows(window=2.0, hop=0.25, start=3.0, n_steps=3, frame_hop=0.02, pad="min")
+    sw = SlidingWindows(window_duration=2.0, label_hop=0.25, label_start=3.0, n_steps=3,
+                        frame_hop=0.02, pad="min")
     c = clone(sw)
     assert c.get_params() == sw.get_params()
     assert sw.set_output(transform="pandas") is sw
@@ -211,12 +214,13 @@ def pmemo_like(lengths, first=15.5, dims=2):
 
 def test_align_crops_to_common_length():
     paths, times, labels = pmemo_like([60, 58, 70])
-    d = align_dynamic_annotations(paths, times, labels, window=2.0)
+    d = align_dynamic_annotations(paths, times, labels, window_duration=2.0)
     assert d.n_steps == 58 and d.target.shape == (3, 58, 2)
     np.testing.assert_array_equal(d.target[1], labels[1])
     np.testing.assert_array_equal(d.target[2], labels[2][:58])
     assert d.clips[0] == ClipSpec("clip0.mp3", 13.5, 2.0 + 57 * 0.5)
-    assert d.start == 2.0 and d.duration == pytest.approx(30.5)
+    assert d.label_start == 2.0 and d.duration == pytest.approx(30.5)
+    assert (d.window_duration, d.label_hop) == (2.0, 0.5)
     np.testing.assert_allclose(d.frame_times, 2.0 + 0.5 * np.arange(58))
     np.testing.assert_array_equal(d.index, [0, 1, 2])
     assert d.dropped.size == 0
@@ -240,7 +244,7 @@ def test_align_problems_are_listed():
     labels[3] = labels[3].copy()
     labels[3][4, 1] = np.nan
     with pytest.raises(ValueError, match=r"3 problem\(s\)(?s:.*)clip 1.*evenly spaced"
-                                         r"(?s:.*)clip 2.*earlier than window(?s:.*)clip 3.*NaN"):
+                                         r"(?s:.*)clip 2.*earlier than window_duration(?s:.*)clip 3.*NaN"):
         align_dynamic_annotations(paths, times, labels)
     with pytest.raises(ValueError, match="one entry per clip"):
         align_dynamic_annotations(paths[:2], times, labels)
@@ -254,10 +258,10 @@ def test_align_windows_match_audio(tmp_path):
     path = tmp_path / "song.wav"
     sf.write(path, y, sr)
     times = [15.5 + 0.5 * np.arange(10)]  # 15.5 .. 20.0
-    d = align_dynamic_annotations([str(path)], times, [np.zeros((10, 2))], window=1.0)
+    d = align_dynamic_annotations([str(path)], times, [np.zeros((10, 2))], window_duration=1.0)
     mel = LogMelTransformer(sr=sr, n_mels=16, window=0.032, hop=0.01, duration=d.duration,
                             crop="start", top_db=None)
-    sw = SlidingWindows(window=1.0, start=d.start, frame_hop=0.01)
+    sw = SlidingWindows(window_duration=1.0, label_start=d.label_start, frame_hop=0.01)
     W = sw.fit_transform(mel.fit_transform(d.clips))
     assert W.shape == (1, 10, 1, 100, 16)
     level = W[0, :, 0].max(axis=(1, 2))  # loudest bin of each window
@@ -272,10 +276,11 @@ def test_align_real_pmemo_sample(pmemo_root):
 
     data = load_pmemo(pmemo_root)
     d = align_dynamic_annotations(data.paths, data.frame_times, data.target_dynamic,
-                                  window=1.0, n_steps=40)
+                                  window_duration=1.0, n_steps=40)
     assert d.target.shape == (4, 40, 2) and d.clips[0].offset == pytest.approx(14.5)
     for i in range(4):
         np.testing.assert_array_equal(d.target[i], data.target_dynamic[i][:40])
     mel = LogMelTransformer(sr=16000, n_mels=32, duration=d.duration, crop="start")
-    W = SlidingWindows(window=1.0, start=d.start).fit_transform(mel.fit_transform(d.clips))
+    sw = SlidingWindows(window_duration=1.0, label_start=d.label_start)
+    W = sw.fit_transform(mel.fit_transform(d.clips))
     assert W.shape == (4, 40, 1, 100, 32) and np.isfinite(W).all()

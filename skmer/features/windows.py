@@ -12,14 +12,20 @@ Alignment rule
 --------------
 Times are in seconds from the first frame of the spectrogram (frame ``j`` of
 ``LogMelTransformer`` is centred on ``j * frame_hop``). Label ``k`` (``k = 0,
-1, ...``) is at ``t_k = start + k * hop``; its window is the ``F = round(window
-/ frame_hop)`` frames ``j`` with ``e_k - F <= j < e_k``, where ``e_k =
-round(t_k / frame_hop)``: the frames whose centres lie in ``[t_k - window,
-t_k)``. A window therefore ends at its label time and looks back ``window``
-seconds, which matches labels that describe the preceding interval (the
+1, ...``) is at ``t_k = label_start + k * label_hop``; its window is the ``F =
+round(window_duration / frame_hop)`` frames ``j`` with ``e_k - F <= j < e_k``,
+where ``e_k = round(t_k / frame_hop)``: the frames whose centres lie in ``[t_k -
+window_duration, t_k)``. A window therefore ends at its label time and looks
+back ``window_duration`` seconds, which matches labels that describe the preceding interval (the
 generator's label ``k`` averages ``(t_k - 0.5, t_k]``; PMEmo/DEAM labels are
 continuous ratings sampled at ``t_k``). Frames before the start of the
 spectrogram (``e_k - F < 0``) are padded as ``pad`` says.
+
+The parameters say which time grid they belong to: ``label_hop`` and
+``label_start`` are the label grid (0.5 s for PMEmo and DEAM),
+``window_duration`` the audio before each label, ``frame_hop`` the STFT hop of
+the input frames (``LogMelTransformer``'s ``hop``; its ``window`` is the STFT
+window).
 
 SlidingWindows and the dynamic-label alignment (``window_ends``,
 ``align_dynamic_annotations``) share one definition of window and label timing,
@@ -61,25 +67,25 @@ def _frames(seconds, frame_hop):
     return int(math.floor(seconds / frame_hop + 0.5 + _EPS))
 
 
-def window_ends(n_frames, *, window, hop, start, frame_hop, n_steps=None):
+def window_ends(n_frames, *, window_duration, label_hop, label_start, frame_hop, n_steps=None):
     """Frame indices at which the windows of a spectrogram end (exclusive).
 
     Parameters
     ----------
     n_frames : int
         Frames of the spectrogram.
-    window, hop, start, frame_hop : float
-        Seconds, see :class:`SlidingWindows` (``start`` must not be None).
+    window_duration, label_hop, label_start, frame_hop : float
+        Seconds, see :class:`SlidingWindows` (``label_start`` must not be None).
     n_steps : int or None
-        Number of windows wanted; ``None``: every label time ``t_k = start +
-        k * hop`` whose window ends inside the spectrogram (``e_k <=
-        n_frames``).
+        Number of windows wanted; ``None``: every label time ``t_k =
+        label_start + k * label_hop`` whose window ends inside the spectrogram
+        (``e_k <= n_frames``).
 
     Returns
     -------
     ends : ndarray of int, shape (n_steps,)
         ``e_k = round(t_k / frame_hop)``; window ``k`` is frames
-        ``[e_k - F, e_k)`` with ``F = round(window / frame_hop)``.
+        ``[e_k - F, e_k)`` with ``F = round(window_duration / frame_hop)``.
 
     Raises
     ------
@@ -87,6 +93,7 @@ def window_ends(n_frames, *, window, hop, start, frame_hop, n_steps=None):
         If no window fits, or fewer than `n_steps` do; the message gives the
         frames needed and available.
     """
+    start, hop = label_start, label_hop
     upper = int(max(0.0, (n_frames * frame_hop - start) / hop)) + 2
     ks = np.arange(upper if n_steps is None else max(upper, int(n_steps)))
     ends = np.array([_frames(start + k * hop, frame_hop) for k in ks], dtype=np.int64)
@@ -96,18 +103,18 @@ def window_ends(n_frames, *, window, hop, start, frame_hop, n_steps=None):
     if n_steps is None:
         if available == 0:
             raise ValueError(
-                f"no window fits: the first label time start={start:g} s needs "
+                f"no window fits: the first label time label_start={start:g} s needs "
                 f"{ends[0]} frames but the spectrogram has {n_frames} frames "
                 f"({seconds:g} s at frame_hop={frame_hop:g} s); use longer clips or a "
-                "smaller start"
+                "smaller label_start"
             )
         return ends[:available]
     if available < n_steps:
         need = int(ends[n_steps - 1])
         raise ValueError(
             f"n_steps={n_steps} windows do not fit: window {n_steps - 1} ends at label time "
-            f"t = start + (n_steps - 1) * hop = {start + (n_steps - 1) * hop:g} s, i.e. frame "
-            f"{need}, but the spectrogram has {n_frames} frames ({seconds:g} s at "
+            f"t = label_start + (n_steps - 1) * label_hop = {start + (n_steps - 1) * hop:g} s, "
+            f"i.e. frame {need}, but the spectrogram has {n_frames} frames ({seconds:g} s at "
             f"frame_hop={frame_hop:g} s); only {available} window(s) fit"
         )
     return ends[: int(n_steps)]
@@ -120,30 +127,34 @@ class SlidingWindows(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
     :class:`LogMelTransformer`) become ``(n_clips, n_steps, 1,
     frames_per_window, n_mels)`` window sequences, the input of
     :class:`~skmer.estimators.DAMFFRegressor`. Window ``k`` belongs to the
-    label at ``t_k = start + k * hop`` seconds and holds the ``window``
-    seconds of frames before it: frames ``j`` with ``t_k - window <= j *
-    frame_hop < t_k`` (see the module documentation for the exact rounding).
+    label at ``t_k = label_start + k * label_hop`` seconds and holds the
+    ``window_duration`` seconds of frames before it: frames ``j`` with ``t_k -
+    window_duration <= j * frame_hop < t_k`` (see the module documentation for
+    the exact rounding).
 
-    With the defaults (``hop=0.5``, ``start=None`` i.e. ``start=hop``) the
-    windows match the labels of :func:`~skmer.datasets.make_music_emotion`
-    (``dynamic=True``): label ``k`` at ``0.5 (k + 1)`` s, ``n_steps =
-    floor(duration / 0.5)``, read with ``LogMelTransformer(duration=duration,
-    crop='start')``. For PMEmo and DEAM (labels from 15.5 s / 15 s of the
-    file) use :func:`align_dynamic_annotations`, which gives the audio windows
-    and the matching ``start``.
+    With the defaults (``label_hop=0.5``, ``label_start=None`` i.e.
+    ``label_start=label_hop``) the windows match the labels of
+    :func:`~skmer.datasets.make_music_emotion` (``dynamic=True``): label ``k``
+    at ``0.5 (k + 1)`` s, ``n_steps = floor(duration / 0.5)``, read with
+    ``LogMelTransformer(duration=duration, crop='start')``. For PMEmo and DEAM
+    (labels from 15.5 s / 15 s of the file) use
+    :func:`align_dynamic_annotations`, which gives the audio windows and the
+    matching ``label_start``; :func:`skmer.baselines.make_damff_pipeline`
+    builds the whole pipeline with one frame hop for both steps.
 
     Parameters
     ----------
-    window : float, default=1.0
-        Length of each window in seconds (``round(window / frame_hop)``
-        frames). The DAMFF poster does not state it; 1 s (two label periods)
-        is our default.
-    hop : float, default=0.5
+    window_duration : float, default=1.0
+        Seconds of spectrogram in each window (``round(window_duration /
+        frame_hop)`` frames). The DAMFF poster does not state it; 1 s (two
+        label periods) is our default.
+    label_hop : float, default=0.5
         Seconds between consecutive labels (and windows); 0.5 s for PMEmo,
         DEAM and the generator.
-    start : float or None, default=None
+    label_start : float or None, default=None
         Time of the first label ``t_0`` in seconds from the first frame;
-        ``None`` means ``hop`` (labels at ``hop, 2 hop, ...``).
+        ``None`` means ``label_hop`` (labels at ``label_hop, 2 label_hop,
+        ...``).
     n_steps : int or None, default=None
         Number of windows per clip. ``None``: as many as fit, i.e. every
         ``k`` whose window ends inside the spectrogram. An int that does not
@@ -153,20 +164,21 @@ class SlidingWindows(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
         :class:`LogMelTransformer` that made the input (its default 0.01).
     pad : {'edge', 'min', 'zero', 'error'}, default='edge'
         Frames before the start of the spectrogram (early windows when
-        ``start < window``): ``'edge'`` repeats the first frame, ``'min'``
-        uses each clip's minimum value (silence in dB), ``'zero'`` fills 0,
-        ``'error'`` raises a ``ValueError`` instead.
+        ``label_start < window_duration``): ``'edge'`` repeats the first
+        frame, ``'min'`` uses each clip's minimum value (silence in dB),
+        ``'zero'`` fills 0, ``'error'`` raises a ``ValueError`` instead.
 
     Attributes
     ----------
     frames_per_window_ : int
-        ``round(window / frame_hop)``.
+        ``round(window_duration / frame_hop)``.
     n_frames_in_ : int
         Frames per spectrogram seen at `fit`.
     n_steps_ : int
         Windows per clip for `fit`'s input.
     label_start_ : float
-        Time of the first label in seconds (`start`, or `hop` when None).
+        Time of the first label in seconds (`label_start`, or `label_hop`
+        when None).
     label_times_ : ndarray of shape (n_steps,)
         Label times ``t_k`` in seconds for `fit`'s input (``n_steps = n_steps_``).
     window_ends_ : ndarray of int, shape (n_steps,)
@@ -175,40 +187,41 @@ class SlidingWindows(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
     See Also
     --------
     align_dynamic_annotations : Ragged PMEmo/DEAM labels -> rectangular
-        targets, audio windows and ``start``.
+        targets, audio windows and ``label_start``.
     skmer.estimators.DAMFFRegressor : The dynamic model fed by this transformer.
 
     Notes
     -----
     `transform` recomputes the windows from the number of frames of its
     input, so with ``n_steps=None`` longer spectrograms give more windows.
-    The output is a new array (windows overlap when ``window > hop``, so it
-    is ``window / hop`` times larger than the input).
+    The output is a new array (windows overlap when ``window_duration >
+    label_hop``, so it is ``window_duration / label_hop`` times larger than
+    the input).
 
     Examples
     --------
     >>> import numpy as np
     >>> from skmer.features import SlidingWindows
     >>> S = np.zeros((3, 1, 500, 64), dtype=np.float32)   # 5 s at 10 ms
-    >>> W = SlidingWindows(window=1.0, hop=0.5).fit_transform(S)
+    >>> W = SlidingWindows(window_duration=1.0, label_hop=0.5).fit_transform(S)
     >>> W.shape                                           # labels at 0.5, 1.0, ..., 5.0 s
     (3, 10, 1, 100, 64)
     """
 
     _parameter_constraints = {
-        "window": [POSITIVE],
-        "hop": [POSITIVE],
-        "start": [None, NON_NEGATIVE],
+        "window_duration": [POSITIVE],
+        "label_hop": [POSITIVE],
+        "label_start": [None, NON_NEGATIVE],
         "n_steps": [None, POSITIVE_INT],
         "frame_hop": [POSITIVE],
         "pad": [StrOptions(set(PAD_MODES))],
     }
 
-    def __init__(self, window=1.0, hop=0.5, start=None, n_steps=None, frame_hop=0.01,
-                 pad="edge"):
-        self.window = window
-        self.hop = hop
-        self.start = start
+    def __init__(self, window_duration=1.0, label_hop=0.5, label_start=None, n_steps=None,
+                 frame_hop=0.01, pad="edge"):
+        self.window_duration = window_duration
+        self.label_hop = label_hop
+        self.label_start = label_start
         self.n_steps = n_steps
         self.frame_hop = frame_hop
         self.pad = pad
@@ -216,14 +229,14 @@ class SlidingWindows(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ helpers
 
     def _start(self):
-        return self.hop if self.start is None else self.start
+        return self.label_hop if self.label_start is None else self.label_start
 
     def _check_params(self):
         validate_constraints(self)
-        frames = _frames(self.window, self.frame_hop)
+        frames = _frames(self.window_duration, self.frame_hop)
         if frames < 1:
             raise ValueError(
-                f"window={self.window:g} s is shorter than one frame (frame_hop="
+                f"window_duration={self.window_duration:g} s is shorter than one frame (frame_hop="
                 f"{self.frame_hop:g} s)"
             )
         return frames
@@ -243,9 +256,9 @@ class SlidingWindows(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
     def _ends(self, n_frames):
         return window_ends(
             n_frames,
-            window=self.window,
-            hop=self.hop,
-            start=self._start(),
+            window_duration=self.window_duration,
+            label_hop=self.label_hop,
+            label_start=self._start(),
             frame_hop=self.frame_hop,
             n_steps=self.n_steps,
         )
@@ -275,14 +288,14 @@ class SlidingWindows(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
         self.n_steps_ = len(ends)
         self.window_ends_ = ends
         self.label_start_ = float(self._start())
-        self.label_times_ = self.label_start_ + self.hop * np.arange(len(ends))
+        self.label_times_ = self.label_start_ + self.label_hop * np.arange(len(ends))
         return self
 
     def _raise_pad(self, first_end, frames):
         raise ValueError(
             f"the first window needs {frames} frames before its label time t_0="
             f"{self._start():g} s (frame {first_end}) but only {first_end} exist; use a "
-            "larger start, a shorter window or pad='edge'/'min'/'zero'"
+            "larger label_start, a shorter window_duration or pad='edge'/'min'/'zero'"
         )
 
     def transform(self, X):
@@ -329,11 +342,11 @@ class SlidingWindows(SpectrogramOutputMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         times : ndarray of shape (n_steps,)
-            ``t_k = start + k * hop`` in seconds from the first frame.
+            ``t_k = label_start + k * label_hop`` in seconds from the first frame.
         """
         self._check_params()
         ends = self._ends(int(n_frames))
-        return self._start() + self.hop * np.arange(len(ends))
+        return self._start() + self.label_hop * np.arange(len(ends))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -350,8 +363,8 @@ def align_dynamic_annotations(
     frame_times,
     target_dynamic,
     *,
-    window=1.0,
-    hop=0.5,
+    window_duration=1.0,
+    label_hop=0.5,
     n_steps=None,
     tol=1e-3,
 ):
@@ -362,11 +375,13 @@ def align_dynamic_annotations(
     :func:`~skmer.datasets.load_pmemo` / :func:`~skmer.datasets.load_deam`,
     starting at 15.5 s / 15 s of the file). This function keeps the first
     ``n_steps`` labels of every clip and returns, per clip, the audio window
-    ``ClipSpec(path, offset=t_0 - window, duration=window + (n_steps - 1) *
-    hop)`` that covers exactly the windows of those labels. Feed the clips to
-    ``LogMelTransformer(duration=duration, crop='start')`` and
-    ``SlidingWindows(window=window, hop=hop, start=window)``: window ``k``
-    then ends at the clip's label ``k``.
+    ``ClipSpec(path, offset=t_0 - window_duration, duration=window_duration +
+    (n_steps - 1) * label_hop)`` that covers exactly the windows of those
+    labels. Feed the clips to ``LogMelTransformer(duration=duration,
+    crop='start')`` and ``SlidingWindows(window_duration=window_duration,
+    label_hop=label_hop, label_start=window_duration)``: window ``k`` then
+    ends at the clip's label ``k`` (:func:`skmer.baselines.make_damff_pipeline`
+    builds that pipeline from the result).
 
     Parameters
     ----------
@@ -376,12 +391,13 @@ def align_dynamic_annotations(
         Label times of each clip in seconds from the start of its file.
     target_dynamic : sequence of array-like of shape (n_i, n_dims)
         Labels of each clip (e.g. [valence, arousal]).
-    window : float, default=1.0
+    window_duration : float, default=1.0
         Window length in seconds, as given to :class:`SlidingWindows`. Every
-        clip's first label must be at least `window` seconds into the file.
-    hop : float, default=0.5
+        clip's first label must be at least `window_duration` seconds into
+        the file.
+    label_hop : float, default=0.5
         Label period in seconds; the labels of every clip must be evenly
-        spaced by `hop` (within `tol`).
+        spaced by `label_hop` (within `tol`).
     n_steps : int or None, default=None
         Labels kept per clip (the first ones). ``None``: the length of the
         shortest non-empty series, so that every clip is cropped to a
@@ -404,9 +420,12 @@ def align_dynamic_annotations(
             `n_steps` labels).
         frame_times : ndarray of shape (n_steps,)
             Label times relative to the start of each clip window:
-            ``window + k * hop``.
-        start : float
-            ``window``: the ``start`` to give :class:`SlidingWindows`.
+            ``window_duration + k * label_hop``.
+        label_start : float
+            ``window_duration``: the ``label_start`` to give
+            :class:`SlidingWindows`.
+        window_duration, label_hop : float
+            The parameters, for :class:`SlidingWindows`.
         duration : float
             Length of every clip window in seconds: the ``duration`` to give
             :class:`LogMelTransformer` (with ``crop='start'``).
@@ -416,8 +435,9 @@ def align_dynamic_annotations(
     Raises
     ------
     ValueError
-        Inconsistent input lengths, labels not evenly spaced by `hop`, a
-        first label earlier than `window`, NaN labels, or no clip left.
+        Inconsistent input lengths, labels not evenly spaced by `label_hop`,
+        a first label earlier than `window_duration`, NaN labels, or no clip
+        left.
 
     Examples
     --------
@@ -425,15 +445,18 @@ def align_dynamic_annotations(
     >>> from skmer.features import align_dynamic_annotations
     >>> times = [15.5 + 0.5 * np.arange(n) for n in (60, 58)]
     >>> labels = [np.zeros((60, 2)), np.ones((58, 2))]
-    >>> d = align_dynamic_annotations(["a.mp3", "b.mp3"], times, labels, window=1.0)
+    >>> d = align_dynamic_annotations(["a.mp3", "b.mp3"], times, labels, window_duration=1.0)
     >>> d.target.shape, d.clips[0].offset, d.duration
     ((2, 58, 2), 14.5, 29.5)
     """
     from ..audio import ClipSpec
 
     validate_arguments(
-        {"window": [FINITE_POSITIVE], "hop": [FINITE_POSITIVE], "n_steps": [None, POSITIVE_INT]},
-        {"window": window, "hop": hop, "n_steps": n_steps}, "align_dynamic_annotations")
+        {"window_duration": [FINITE_POSITIVE], "label_hop": [FINITE_POSITIVE],
+         "n_steps": [None, POSITIVE_INT]},
+        {"window_duration": window_duration, "label_hop": label_hop, "n_steps": n_steps},
+        "align_dynamic_annotations")
+    window, hop = window_duration, label_hop
     paths = list(paths)
     frame_times = list(frame_times)
     target_dynamic = list(target_dynamic)
@@ -461,10 +484,12 @@ def align_dynamic_annotations(
         if not np.isfinite(t).all() or not np.isfinite(v).all():
             problems.append(f"clip {i}: NaN or infinite label times or values")
         if len(t) > 1 and np.abs(np.diff(t) - hop).max() > tol:
-            problems.append(f"clip {i}: label times are not evenly spaced by hop={hop:g} s")
+            problems.append(
+                f"clip {i}: label times are not evenly spaced by label_hop={hop:g} s")
         if len(t) and t[0] < window - tol:
             problems.append(
-                f"clip {i}: first label at {t[0]:g} s is earlier than window={window:g} s"
+                f"clip {i}: first label at {t[0]:g} s is earlier than "
+                f"window_duration={window:g} s"
             )
         series.append((t, v))
     if problems:
@@ -494,7 +519,9 @@ def align_dynamic_annotations(
         index=keep,
         dropped=dropped,
         frame_times=window + hop * np.arange(n_steps),
-        start=float(window),
+        label_start=float(window),
+        window_duration=float(window),
+        label_hop=float(hop),
         duration=duration,
         n_steps=n_steps,
     )
