@@ -2,9 +2,13 @@
 
 ``python -m benchmarks --list`` lists them; ``python -m benchmarks quick`` runs every
 benchmark that has a quick size, one after the other (``make bench``). Options after
-the name go to that benchmark (``python -m benchmarks compare --size quick``); each
-script also runs on its own (``python benchmarks/bench_compare.py --quick``). Every
-benchmark writes its section of ``benchmarks/RESULTS.md``.
+the name go to that benchmark (``python -m benchmarks compare --size quick``); a name
+may also be given as its script's (``bench_compare``), and each script also runs on its
+own (``python benchmarks/bench_compare.py --quick``). Every benchmark writes its section
+of ``benchmarks/RESULTS.md``; the timing benchmarks (features, seg_num_timing, scale)
+also append their figures to ``benchmarks/timings.jsonl``, which
+``python -m benchmarks history [--figure TEXT] [--check]`` reports per commit, flagging
+slowdowns.
 """
 
 from __future__ import annotations
@@ -24,12 +28,17 @@ BENCHMARKS = {
     "tasks": ("bench_tasks", ["--quick"], "multi-task vs single-task ADFF"),
     "dynamic": ("bench_dynamic", ["--quick"], "DAMFF per-0.5 s curves"),
     "tagging": ("bench_tagging", ["--quick"], "CNNTagger multi-label tags"),
-    "seg_num": ("bench_seg_num", None, "step time and accuracy against seg_num"),
+    "seg_num_timing": ("bench_seg_num_timing", None, "ADFF step time against seg_num"),
+    "seg_num_accuracy": ("bench_seg_num_accuracy", None, "accuracy against seg_num (Figure 3)"),
     "scale": ("bench_scale", None, "n_jobs and Dask scaling"),
     "datasets": ("bench_datasets", None, "synthetic data generation"),
     "real": ("bench_real", None, "4q-dev, real music (about an hour)"),
     "real_levers": ("bench_real_levers", None, "the ADFF recipe levers on 4q-dev"),
 }
+
+
+#: script module -> name, so that ``python -m benchmarks bench_compare`` works too
+SCRIPTS = {module: name for name, (module, _, _) in BENCHMARKS.items()}
 
 
 def run(name, argv):
@@ -51,9 +60,15 @@ def main(argv=None):
     if not argv or argv[0] in ("-h", "--help", "--list"):
         print(__doc__)
         for name, (_, quick, what) in BENCHMARKS.items():
-            print(f"  {name:12s} {what}{'' if quick is None else '  [quick]'}")
+            print(f"  {name:16s} {what}{'' if quick is None else '  [quick]'}")
+        print(f"  {'history':16s} the timing history per commit, slowdowns flagged")
         return 0
     name, rest = argv[0], argv[1:]
+    if name == "history":
+        if HERE not in sys.path:
+            sys.path.insert(0, HERE)
+        return importlib.import_module("_history").main(rest)
+    name = SCRIPTS.get(name, name)
     if name == "quick":
         for bench, (_, quick, _what) in BENCHMARKS.items():
             if quick is not None:
@@ -61,7 +76,10 @@ def main(argv=None):
                 run(bench, [*quick, *rest])
         return 0
     if name not in BENCHMARKS:
-        print(f"unknown benchmark {name!r}; python -m benchmarks --list", file=sys.stderr)
+        near = [n for n in BENCHMARKS if n.startswith(name) or name.startswith(n)]
+        hint = f" (did you mean {' or '.join(near)}?)" if near else ""
+        print(f"unknown benchmark {name!r}{hint}; python -m benchmarks --list",
+              file=sys.stderr)
         return 2
     run(name, rest)
     return 0

@@ -18,22 +18,26 @@ HEADER = (
 )
 
 
-def machine():
-    """One line naming the CPU, core count, Python and key library versions."""
-    cpu = platform.processor() or platform.machine()
+def cpu():
+    """The CPU's model name (``/proc/cpuinfo``), else what :mod:`platform` knows."""
+    name = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return name
+
+
+def machine():
+    """One line naming the CPU, core count, Python and key library versions."""
     versions = []
     for name in ("numpy", "scipy", "librosa", "soundfile", "torch", "sklearn"):
         module = sys.modules.get(name)
         if module is not None:
             versions.append(f"{name} {getattr(module, '__version__', '?')}")
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}; " + ", ".join(
+    return f"{cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}; " + ", ".join(
         versions
     )
 

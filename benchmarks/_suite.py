@@ -1,6 +1,8 @@
-"""Shared code of the accuracy benchmarks (bench_compare, bench_lengths, bench_tasks).
+"""Shared code of the benchmark scripts: sizes, data, CV and report helpers, timing history.
 
-Sizes (``--smoke``, ``--quick``, default, ``--paper``) fix the data, the
+The accuracy benchmarks (bench_compare, bench_lengths, bench_tasks,
+bench_seg_num_accuracy, ...) share sizes, data and evaluation:
+sizes (``--smoke``, ``--quick``, default, ``--paper``) fix the data, the
 network and the training protocol together; see :data:`SIZES`. Data is the
 built-in synthetic set (``--data synthetic``, the default) or a local copy of
 PMEmo (``--pmemo PATH``) or DEAM (``--deam PATH``). Each script builds its
@@ -8,18 +10,31 @@ models with :mod:`skmer.baselines`, scores them with :mod:`skmer.metrics`
 through ``cross_validate`` and writes a RESULTS.md section through
 ``_report.write_section`` and a PNG under ``benchmarks/figures/``.
 
+The timing benchmarks (bench_features, bench_seg_num_timing, bench_scale)
+append every measured figure to the timing history (:func:`record_timings`,
+``benchmarks/timings.jsonl``), which ``python -m benchmarks history``
+(``_history.py``) reads to show a slowdown per commit.
+
 Output locations can be redirected (tests do): ``--results PATH`` or
-``$SKMER_RESULTS`` for the Markdown file, ``--figures DIR`` for the PNGs.
+``$SKMER_RESULTS`` for the Markdown file, ``--figures DIR`` for the PNGs,
+``--history PATH`` or ``$SKMER_TIMINGS`` for the timing history.
+
+One module (over the usual size) because the scripts import it as one sibling
+module (``import _suite as S``); its sections below do not depend on each other.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
+import platform
+import subprocess
 import sys
 import time
 import warnings
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +60,8 @@ PAPER_TABLE1 = {
     "EmoMucs": ("0.2285", "0.6100", "0.2466", "0.4143"),
     "MLEM": ("0.2500 ± 0.03", "0.6000 ± 0.10", "0.3100 ± 0.04", "0.4000 ± 0.14"),
 }
+#: Table 2: training time (hours) of the whole protocol per seg_num (hardware not stated).
+PAPER_TABLE2 = {1: 4.99, 2: 1.52, 4: 0.76, 6: 0.51, 8: 0.40, 10: 0.28, 12: 0.29, 14: 0.27, 16: 0.25}
 #: Table 3: seg_len (s) -> (simple A RMSE, A R², V RMSE, V R², full A RMSE, A R², V RMSE, V R²).
 PAPER_TABLE3 = {
     5: (0.2350, 0.5914, 0.2532, 0.3850, 0.2262, 0.6203, 0.2337, 0.5013),
@@ -535,4 +552,100 @@ def bar_figure(groups, path, ylabel, title, reference=None):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return path
+
+
+# ----------------------------------------------------------------------- timing history
+#: History of the timing benchmarks: one JSON object per line and measured figure, read
+#: by ``python -m benchmarks history``. ``--history PATH`` or ``$SKMER_TIMINGS`` redirect it.
+TIMINGS = HERE / "timings.jsonl"
+#: Files the benchmarks write: changes to them do not make a checkout "+dirty".
+_OUTPUTS = ("benchmarks/RESULTS.md", "benchmarks/figures", "benchmarks/*.jsonl",
+            "benchmarks/*.json")
+
+
+def add_history_options(p):
+    """``--history PATH`` and ``--no-history`` on parser `p` (the timing benchmarks)."""
+    p.add_argument("--history", type=Path, metavar="PATH",
+                   help="timing history to append to (default: $SKMER_TIMINGS or "
+                        "benchmarks/timings.jsonl)")
+    p.add_argument("--no-history", action="store_true",
+                   help="do not append this run's timings to the history")
+    return p
+
+
+def timings_file(path=None):
+    """The timing history: `path`, else ``$SKMER_TIMINGS``, else :data:`TIMINGS`."""
+    return Path(path) if path is not None else Path(os.environ.get("SKMER_TIMINGS") or TIMINGS)
+
+
+def git_commit():
+    """``git rev-parse --short HEAD``, plus ``+dirty`` when tracked files (other than the
+    benchmarks' own outputs) have uncommitted changes; ``'unknown'`` outside git."""
+    def git(*cmd):
+        return subprocess.run(["git", *cmd], cwd=REPO, capture_output=True, text=True,
+                              check=True, timeout=60).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                    *(f":(exclude){path}" for path in _OUTPUTS))
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("+dirty" if dirty else "")
+
+
+def machine_id():
+    """CPU model, core count and OS: the history compares timings within one machine."""
+    return f"{_report.cpu()}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}"
+
+
+def size_label(name, overrides=None):
+    """`name`, plus the options set away from that size's values: 'default (batch=4)'.
+
+    The history compares a figure only between runs of the same label.
+    """
+    if not overrides:
+        return name
+    return f"{name} (" + ", ".join(f"{k}={v}" for k, v in sorted(overrides.items())) + ")"
+
+
+def record_timings(benchmark, size, figures, args=None):
+    """Append one JSON line per measured figure of a timing benchmark to the history.
+
+    benchmark : script name, e.g. ``'bench_features'``
+    size : the run's :func:`size_label`
+    figures : iterable of ``(figure, value, unit)`` or ``(figure, value, unit, better)``;
+        `better` is ``'lower'`` (the default: times) or ``'higher'`` (rates)
+    args : parsed arguments with ``--history`` / ``--no-history`` / ``--no-write``
+        (:func:`add_history_options`); nothing is written with either of the last two.
+
+    Each line holds benchmark, figure, value, unit, better, commit (:func:`git_commit`),
+    date (UTC, ISO 8601), size, machine (:func:`machine_id`), torch threads (when torch
+    is loaded) and the 1-min load average at the start and end of the run. Returns the
+    history's path, or None when nothing was written.
+    """
+    if args is not None and (getattr(args, "no_write", False)
+                             or getattr(args, "no_history", False)):
+        return None
+    path = timings_file(getattr(args, "history", None))
+    common = {"commit": git_commit(),
+              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "size": size, "machine": machine_id()}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        common["threads"] = torch.get_num_threads()
+    try:
+        common["load"] = [round(_START_LOAD, 2), round(os.getloadavg()[0], 2)]
+    except (NameError, AttributeError, OSError):  # pragma: no cover - no getloadavg
+        pass
+    lines = []
+    for figure, value, unit, *better in figures:
+        entry = {"benchmark": benchmark, "figure": figure, "value": float(f"{value:.6g}"),
+                 "unit": unit, "better": better[0] if better else "lower", **common}
+        lines.append(json.dumps(entry, ensure_ascii=False))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("".join(line + "\n" for line in lines))
+    print(f"appended {len(lines)} timings to {path} (python -m benchmarks history)")
     return path

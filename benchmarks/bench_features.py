@@ -3,11 +3,19 @@
 Compares, in one run on the same files, skmer's front end with the plain librosa path
 (``librosa.load`` + ``librosa.feature.melspectrogram`` + ``librosa.power_to_db``) at the
 ADFF settings (44.1 kHz, 128 Mel bands, 60 ms window, 10 ms hop), and writes the figures
-to benchmarks/RESULTS.md.
+to the ``bench_features`` section of benchmarks/RESULTS.md (``bench_features (smoke)`` at
+the smoke size). Every measured time is also appended to the timing history
+``benchmarks/timings.jsonl`` (``python -m benchmarks history`` shows it per commit).
+
+Sizes: the default (every audio file of ``--data``, best of 5, cold start median of 3,
+musicnn embeddings when musicnn is installed; about a minute) and ``--smoke`` (the first
+file only, one pass, one cold start each, no musicnn; seconds). Options set away from the
+size's values are part of the size label the history compares runs by.
 
 Usage::
 
-    python benchmarks/bench_features.py [--data DIR_WITH_AUDIO] [--repeats 5]
+    python -m benchmarks features [--data DIR_WITH_AUDIO] [--repeats 5]
+    python benchmarks/bench_features.py --smoke --results /tmp/R.md
 """
 
 from __future__ import annotations
@@ -23,9 +31,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _report import markdown_table, write_section  # noqa: E402
+import _report  # noqa: E402
+import _suite as S  # noqa: E402
+from _report import markdown_table  # noqa: E402
 
 DEFAULT_DATA = Path(os.environ.get("SKMER_TEST_DATA", HERE.parent.parent / "shared" / "data"))
+#: size -> (files, repeats, cold-start runs, musicnn row); None: every file
+SIZES = {"default": (None, 5, 3, True), "smoke": (1, 1, 1, False)}
 
 COLD_OURS = """
 import time, sys
@@ -86,18 +98,42 @@ def torch_threads():
     return torch.get_num_threads()
 
 
-def main():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA / "pmemo-sample" / "chorus",
+    default_data = DEFAULT_DATA / "pmemo-sample" / "chorus"
+    parser.add_argument("--data", type=Path, default=default_data,
                         help="folder of audio files (default: the PMEmo sample's MP3s)")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--no-write", action="store_true", help="print only")
-    args = parser.parse_args()
-
+    parser.add_argument("--repeats", type=int, help="timed passes, best kept (5; smoke 1)")
+    parser.add_argument("--smoke", dest="size", action="store_const", const="smoke",
+                        default="default", help="first file, one pass, no musicnn: seconds")
+    parser.add_argument("--results", type=Path,
+                        default=Path(os.environ.get("SKMER_RESULTS", _report.RESULTS)),
+                        help="Markdown file to update (default: $SKMER_RESULTS or "
+                             "benchmarks/RESULTS.md)")
+    parser.add_argument("--no-write", action="store_true",
+                        help="print only: no RESULTS.md section, no history")
+    S.add_history_options(parser)
+    args = parser.parse_args(argv)
+    n_files, repeats, args.cold_runs, args.musicnn = SIZES[args.size]
+    overrides = {}
+    if args.repeats is None:
+        args.repeats = repeats
+    elif args.repeats != repeats:
+        overrides["repeats"] = args.repeats
+    if args.data.resolve() != default_data.resolve():
+        overrides["data"] = args.data.name
     files = sorted(str(p) for p in args.data.iterdir() if p.suffix.lower() in
                    {".mp3", ".wav", ".flac", ".ogg"})
     if not files:
         sys.exit(f"no audio files in {args.data}")
+    args.files = files[:n_files]
+    args.label = S.size_label(args.size, overrides)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    files = args.files
 
     import soundfile as sf
 
@@ -131,13 +167,14 @@ def main():
     speedup = results["librosa load + melspectrogram + power_to_db"] / results[
         "skmer LogMelTransformer (no cache)"]
     musicnn_line = ""
-    if importlib.util.find_spec("musicnn") is not None:
+    if args.musicnn and importlib.util.find_spec("musicnn") is not None:
         from skmer.pretrained import MusicnnEmbedding
 
         embed = MusicnnEmbedding().fit(files)
         embed.transform(files[:1])  # weights converted / loaded once
         name = "skmer MusicnnEmbedding (no cache; decode, mel, network)"
         best, median = best_time(lambda: embed.transform(files), max(1, args.repeats // 2))
+        results[name] = best
         rows.append([name, f"{seconds / best:.0f}x", f"{seconds / median:.0f}x",
                      f"{best * 1000:.0f} ms"])
         musicnn_line = (f"- musicnn embeddings (MSD_musicnn, 3 s patches, CPU, torch "
@@ -153,8 +190,8 @@ def main():
         second_best, _ = best_time(lambda: [skmer_path(f, cached) for f in files], args.repeats)
     cache_speedup = first_pass / second_best
 
-    cold_ours = cold_start(COLD_OURS, files[0])
-    cold_librosa = cold_start(COLD_LIBROSA, files[0])
+    cold_ours = cold_start(COLD_OURS, files[0], args.cold_runs)
+    cold_librosa = cold_start(COLD_LIBROSA, files[0], args.cold_runs)
 
     table = markdown_table(["path", "throughput (best)", "throughput (median)", "wall (best)"],
                            rows)
@@ -173,7 +210,8 @@ def main():
 {musicnn_line}- Cached second pass (`memory=`) vs a cold first pass: **{cache_speedup:.0f}x**
   ({first_pass * 1000:.0f} ms -> {second_best * 1000:.0f} ms; goal >= 20x).
 
-Cold start in a fresh process (median of 3; numba cache already populated for librosa):
+Cold start in a fresh process (median of {args.cold_runs}; numba cache already populated for
+librosa):
 
 {cold}
 
@@ -182,7 +220,18 @@ scikit-learn and scipy.
 """
     print(body)
     if not args.no_write:
-        write_section("bench_features", body)
+        _report.RESULTS = Path(args.results)
+        _report.write_section("bench_features" if args.size == "default"
+                              else f"bench_features ({args.size})", body)
+    figures = [(f"wall {name}", wall, "s") for name, wall in results.items()]
+    figures += [("wall skmer LogMelTransformer, cached first pass", first_pass, "s"),
+                ("wall skmer LogMelTransformer, cached second pass", second_best, "s"),
+                ("cold start skmer import", cold_ours[0], "s"),
+                ("cold start skmer first call", cold_ours[1], "s"),
+                ("cold start librosa import", cold_librosa[0], "s"),
+                ("cold start librosa first call", cold_librosa[1], "s")]
+    S.record_timings("bench_features", args.label, figures, args)
+    return body
 
 
 if __name__ == "__main__":

@@ -12,14 +12,18 @@ Measures, in one run on the same generated clips:
   (feature cache shared by the workers, filled beforehand): ``n_jobs=1`` locally
   against the 2-worker cluster, and whether the scores are identical.
 
-The figures go to the ``bench_scale`` section of benchmarks/RESULTS.md. Dask's
+The figures go to the ``bench_scale`` section of benchmarks/RESULTS.md
+(``bench_scale (smoke)`` at the smoke size), and every measured time is appended to
+the timing history ``benchmarks/timings.jsonl`` (``python -m benchmarks history``
+shows it per commit; options set away from the defaults are part of the size label
+the history compares runs by). Dask's
 benefit on one machine is bounded by its cores; on a real cluster connect a
 ``Client`` to the scheduler instead of starting a ``LocalCluster`` (see
 docs/scaling.rst).
 
 Usage::
 
-    python benchmarks/bench_scale.py [--clips 48] [--duration 20] [--repeats 3]
+    python -m benchmarks scale [--clips 48] [--duration 20] [--repeats 3]
     python benchmarks/bench_scale.py --smoke --results /tmp/R.md   # tiny, for tests
 """
 
@@ -37,27 +41,41 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import _report  # noqa: E402
+import _suite as S  # noqa: E402
 from _report import markdown_table  # noqa: E402
+
+#: The options of the history's size label, with their default (non-smoke) values.
+DEFAULTS = dict(clips=48, duration=20.0, sr=22050, repeats=3, seg_nums="1,2,4", folds=3,
+                epochs=4)
+SMOKE = dict(clips=8, duration=2.0, sr=8000, repeats=1, seg_nums="1,2", folds=2, epochs=1)
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--clips", type=int, default=48, help="generated clips (48)")
-    p.add_argument("--duration", type=float, default=20.0, help="seconds per clip (20)")
-    p.add_argument("--sr", type=int, default=22050, help="sampling rate in Hz (22050)")
-    p.add_argument("--repeats", type=int, default=3, help="timed passes per config (best kept)")
-    p.add_argument("--seg-nums", default="1,2,4", help="grid of the grid search")
-    p.add_argument("--folds", type=int, default=3)
-    p.add_argument("--epochs", type=int, default=4, help="ADFF epochs per grid-search fit")
+    p.add_argument("--clips", type=int, help="generated clips (48)")
+    p.add_argument("--duration", type=float, help="seconds per clip (20)")
+    p.add_argument("--sr", type=int, help="sampling rate in Hz (22050)")
+    p.add_argument("--repeats", type=int, help="timed passes per config, best kept (3)")
+    p.add_argument("--seg-nums", help="grid of the grid search (1,2,4)")
+    p.add_argument("--folds", type=int, help="CV folds of the grid search (3)")
+    p.add_argument("--epochs", type=int, help="ADFF epochs per grid-search fit (4)")
     p.add_argument("--smoke", action="store_true",
-                   help="tiny sizes (8 clips of 2 s at 8 kHz, 1 repeat, 1 epoch)")
+                   help="tiny sizes (8 clips of 2 s at 8 kHz, 1 repeat, 1 epoch); the "
+                        "options above override them")
     p.add_argument("--data-home", type=Path, help="where the generated clips are kept")
     p.add_argument("--results", type=Path, help="RESULTS.md to write (default: benchmarks/)")
-    p.add_argument("--no-write", action="store_true", help="print only")
+    p.add_argument("--no-write", action="store_true",
+                   help="print only: no RESULTS.md section, no history")
+    S.add_history_options(p)
     args = p.parse_args(argv)
-    if args.smoke:
-        args.clips, args.duration, args.sr, args.repeats = 8, 2.0, 8000, 1
-        args.epochs, args.folds, args.seg_nums = 1, 2, "1,2"
+    overrides = {}
+    for key, value in (SMOKE if args.smoke else DEFAULTS).items():
+        given = getattr(args, key)
+        if given is None:
+            setattr(args, key, value)
+        elif given != value:
+            overrides[key] = format(given, "g") if isinstance(given, float) else given
+    args.label = S.size_label("smoke" if args.smoke else "default", overrides)
     args.seg_nums = [int(s) for s in args.seg_nums.split(",")]
     return args
 
@@ -99,7 +117,8 @@ def local_cluster(n_workers, tuned=True):
             yield startup
 
 
-def extraction_rows(paths, args):
+def extraction_rows(paths, args, figures):
+    """Table rows and cluster start-ups; appends (figure, seconds, 's') to `figures`."""
     import numpy as np
 
     from skmer import AudioFeatures, LogMelTransformer
@@ -131,14 +150,17 @@ def extraction_rows(paths, args):
     for name, runs in timings.items():
         base = runs["n_jobs=1"]
         for label, seconds in runs.items():
+            figures.append((f"extraction {name}, {label}", seconds, "s"))
             rows.append([name, label, f"{seconds:.2f}", f"{len(paths) / seconds:.1f}",
                          f"{audio_seconds / seconds:.0f}x", f"{base / seconds:.2f}x"])
             print(f"{name:18s} {label:18s} {seconds:7.2f} s  {len(paths) / seconds:6.1f} "
                   f"files/s  {base / seconds:.2f}x")
+    figures += [(f"cluster start-up, {label}", s, "s") for label, s in startups.items()]
     return rows, startups
 
 
-def grid_search_rows(data, cache, args):
+def grid_search_rows(data, cache, args, figures):
+    """Table rows; appends (figure, seconds, 's') to `figures`."""
     import numpy as np
     import torch
     from sklearn.model_selection import GridSearchCV, KFold
@@ -182,6 +204,7 @@ def grid_search_rows(data, cache, args):
     base = results[f"n_jobs=1, torch {threads} threads"][0]
     for label, (seconds, scores) in results.items():
         same = "identical" if np.array_equal(scores, reference) else "differ"
+        figures.append((f"grid search, {label}", seconds, "s"))
         rows.append([label, f"{n_fits}", f"{seconds:.1f}", f"{base / seconds:.2f}x",
                      same, " / ".join(f"{s:+.3f}" for s in scores)])
         print(f"grid search {label:34s} {seconds:7.1f} s  {base / seconds:.2f}x  scores {same}")
@@ -198,8 +221,9 @@ def main(argv=None):
         home = args.data_home or Path(tmp) / "data"
         data = make_music_emotion(n_clips=args.clips, duration=args.duration, sr=args.sr,
                                   random_state=0, data_home=home)
-        extraction, startups = extraction_rows(data.paths, args)
-        search = grid_search_rows(data, str(Path(tmp) / "cache"), args)
+        figures = []
+        extraction, startups = extraction_rows(data.paths, args, figures)
+        search = grid_search_rows(data, str(Path(tmp) / "cache"), args, figures)
 
     size = "smoke" if args.smoke else f"{args.clips} clips x {args.duration:g} s"
     body = (
@@ -223,6 +247,7 @@ def main(argv=None):
         + markdown_table(["run", "fits", "wall s", "vs first row", "scores",
                           "mean test R² per seg_num"], search)
     )
+    S.record_timings("bench_scale", args.label, figures, args)
     if args.no_write:
         print(body)
         return body

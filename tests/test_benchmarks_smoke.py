@@ -1,19 +1,41 @@
-"""The accuracy benchmarks run end to end at a tiny size, so they cannot rot.
+"""The benchmarks run end to end at a tiny size, so they cannot rot.
 
 ``--smoke``: 10 generated clips of 2 s at 8 kHz, 2 folds, 1 epoch, width 1/16;
-RESULTS.md and figures go to a temporary folder, never to benchmarks/.
+RESULTS.md, figures and the timing history go to a temporary folder, never to
+benchmarks/.
 """
 
 import importlib
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 REAL_RESULTS = BENCH / "RESULTS.md"
+REAL_TIMINGS = BENCH / "timings.jsonl"
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def timings(tmp_path, monkeypatch):
+    """The timing history of the test ($SKMER_TIMINGS); benchmarks/timings.jsonl is untouched."""
+    before = REAL_TIMINGS.read_bytes() if REAL_TIMINGS.exists() else None
+    path = tmp_path / "timings.jsonl"
+    monkeypatch.setenv("SKMER_TIMINGS", str(path))
+    yield path
+    assert (REAL_TIMINGS.read_bytes() if REAL_TIMINGS.exists() else None) == before
+
+
+def _history(path, benchmark, size):
+    entries = [json.loads(line) for line in path.read_text().splitlines()]
+    assert entries and {e["benchmark"] for e in entries} == {benchmark}
+    for e in entries:
+        assert e["size"] == size and e["value"] > 0 and e["unit"]
+        assert e["better"] in ("lower", "higher") and e["commit"] and e["machine"]
+    return {e["figure"]: e for e in entries}
 
 
 @pytest.fixture(scope="module")
@@ -77,28 +99,70 @@ def test_bench_tasks_smoke(tmp_path, shared, monkeypatch):
     assert "majority class" in text and "71.48%" in text
 
 
-def test_bench_seg_num_accuracy_smoke(tmp_path, shared, monkeypatch):
+def test_bench_seg_num_accuracy_smoke(tmp_path, shared, monkeypatch, timings):
     monkeypatch.syspath_prepend(str(BENCH))
     import torch
 
-    bench_seg_num = importlib.import_module("bench_seg_num")
+    bench = importlib.import_module("bench_seg_num_accuracy")
     threads = torch.get_num_threads()
     results = tmp_path / "RESULTS.md"
     try:
-        out = bench_seg_num.main(["--accuracy", "--smoke", "--threads", "1", "--seg-nums",
-                                  "1,2,100", "--data-home", str(shared), "--cache",
-                                  str(shared / "cache"), "--results", str(results),
-                                  "--figures", str(tmp_path / "figures")])
+        out = bench.main(["--smoke", "--threads", "1", "--seg-nums", "1,2,100", "--data-home",
+                          str(shared), "--cache", str(shared / "cache"), "--results",
+                          str(results), "--figures", str(tmp_path / "figures")])
     finally:
         torch.set_num_threads(threads)
     assert set(out) == {1, 2}  # 100 segments of 2 frames are impossible: skipped
     text = results.read_text()
-    assert "## bench_seg_num accuracy (synthetic, smoke)" in text
-    assert "Skipped seg_num [100]" in text and "## bench_seg_num\n" not in text
+    assert "## bench_seg_num_accuracy (synthetic, smoke)" in text
+    assert "Skipped seg_num [100]" in text and "## bench_seg_num_timing" not in text
     assert (tmp_path / "figures" / "bench_seg_num_accuracy_smoke.png").stat().st_size > 5000
+    assert not timings.exists()  # an accuracy benchmark: no timing history
 
 
-def test_bench_scale_smoke(tmp_path, monkeypatch):
+def test_bench_seg_num_timing_smoke(tmp_path, monkeypatch, timings):
+    monkeypatch.syspath_prepend(str(BENCH))
+    import torch
+
+    bench = importlib.import_module("bench_seg_num_timing")
+    threads = torch.get_num_threads()
+    results = tmp_path / "RESULTS.md"
+    try:
+        out = bench.main(["--smoke", "--threads", "1", "--results", str(results)])
+    finally:
+        torch.set_num_threads(threads)
+    assert [r["seg_num"] for r in out["rows"]] == [1, 2] and out["full_width_rows"] == []
+    text = results.read_text()
+    assert "## bench_seg_num_timing (smoke)" in text and "| time (h) | 4.99 |" in text
+    assert "## bench_seg_num_accuracy" not in text
+    figures = _history(timings, "bench_seg_num_timing", "smoke (threads=1)")
+    assert len(figures) == 4 + 2 * 2 * 2  # references; train and inference x config x seg_num
+    assert figures["reference conv3x3 bf16"]["better"] == "higher"
+    step = figures["train step fp32, seg_num 2"]
+    assert step["unit"] == "s" and step["threads"] == 1
+    assert step["value"] == pytest.approx(out["rows"][1]["fp32_train"], rel=1e-5)
+    # --no-write: neither RESULTS.md nor the history
+    out = bench.main(["--smoke", "--threads", "1", "--seg-nums", "2", "--precision", "fp32",
+                      "--no-write", "--results", str(tmp_path / "other.md")])
+    assert len(timings.read_text().splitlines()) == 12 and not (tmp_path / "other.md").exists()
+
+
+def test_bench_features_smoke(tmp_path, monkeypatch, timings):
+    from conftest import require_test_data, test_data_root
+
+    chorus = require_test_data(test_data_root() / "pmemo-sample" / "chorus")
+    monkeypatch.syspath_prepend(str(BENCH))
+    bench = importlib.import_module("bench_features")
+    results = tmp_path / "RESULTS.md"
+    bench.main(["--smoke", "--data", str(chorus), "--results", str(results)])
+    text = results.read_text()
+    assert "## bench_features (smoke)" in text and "| skmer LogMelTransformer (no cache) |" in text
+    figures = _history(timings, "bench_features", "smoke")
+    assert {"wall skmer LogMelTransformer (no cache)", "cold start skmer import",
+            "wall skmer LogMelTransformer, cached second pass"} <= set(figures)
+
+
+def test_bench_scale_smoke(tmp_path, monkeypatch, timings):
     pytest.importorskip("distributed", reason="dask.distributed is not installed")
     monkeypatch.syspath_prepend(str(BENCH))
     before = REAL_RESULTS.read_bytes() if REAL_RESULTS.exists() else None
@@ -115,6 +179,9 @@ def test_bench_scale_smoke(tmp_path, monkeypatch):
     assert "| Dask, 2 workers (1 thread each) | 4 |" in text
     dask_row = next(line for line in text.splitlines() if line.startswith("| Dask, 2 workers ("))
     assert "| identical |" in dask_row
+    figures = _history(timings, "bench_scale", "smoke")
+    assert {"extraction LogMelTransformer, n_jobs=1", "cluster start-up, Dask, 2 workers",
+            "grid search, Dask, 2 workers (1 thread each)"} <= set(figures)
 
 
 def test_bench_real_smoke(tmp_path, monkeypatch):
