@@ -244,7 +244,8 @@ def test_align_problems_are_listed():
     labels[3] = labels[3].copy()
     labels[3][4, 1] = np.nan
     with pytest.raises(ValueError, match=r"3 problem\(s\)(?s:.*)clip 1.*evenly spaced"
-                                         r"(?s:.*)clip 2.*earlier than window_duration(?s:.*)clip 3.*NaN"):
+                                         r"(?s:.*)clip 2.*earlier than window_duration"
+                                         r"(?s:.*)clip 3.*NaN"):
         align_dynamic_annotations(paths, times, labels)
     with pytest.raises(ValueError, match="one entry per clip"):
         align_dynamic_annotations(paths[:2], times, labels)

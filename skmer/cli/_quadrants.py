@@ -3,7 +3,8 @@
 The 4Q data set (:func:`skmer.datasets.load_4q`) has quadrant classes instead of
 valence-arousal values, so the command line trains :class:`~skmer.estimators.ADFFClassifier`
 on the quadrant (the same pipeline and model options as the regressor) and
-evaluates it with folds stratified by quadrant and grouped by artist.
+evaluates it with folds stratified by quadrant and grouped by artist. ``_commands``
+imports this module only when the data set is a 4Q folder.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ import tempfile
 
 import numpy as np
 
+from ._commands import _fit_skipping_unreadable, build_pipeline
+from ._common import EXIT_OK, CLIError
+from ._output import format_rows
+
 QUADRANTS = (1, 2, 3, 4)
 
 
 def load_quadrant_dataset(path, on_error="raise"):
     """The :func:`~skmer.datasets.load_4q` Bunch and a one-line description."""
-    from .datasets import load_4q
+    from ..datasets import load_4q
 
     data = load_4q(path, on_error=on_error)
     description = (f"4q dataset {path} ({len(data.paths)} clips, "
@@ -28,8 +33,6 @@ def load_quadrant_dataset(path, on_error="raise"):
 
 def build_classifier_pipeline(args):
     """The CLI's ADFF pipeline with an :class:`ADFFClassifier` of the same settings."""
-    from .cli import build_pipeline
-
     return build_pipeline(args, task="classification", classes=list(QUADRANTS))
 
 
@@ -68,8 +71,7 @@ def quadrant_scoring():
 
 
 def train_quadrants(args):
-    from .cli import EXIT_OK, _fit_skipping_unreadable
-    from .model_io import save_model
+    from ..model_io import save_model
 
     data, description = load_quadrant_dataset(args.dataset, args.on_error)
     print(f"training an ADFF quadrant classifier on {description}", file=sys.stderr)
@@ -82,8 +84,6 @@ def train_quadrants(args):
 
 def evaluate_quadrants(args):
     from sklearn.model_selection import StratifiedGroupKFold, cross_validate
-
-    from .cli import EXIT_OK, CLIError, format_rows
 
     data, description = load_quadrant_dataset(args.dataset, args.on_error)
     folds = min(args.cv, len(set(data.groups)))
