@@ -292,28 +292,3 @@ class _ADFFMixin(_NetMixin):
                 f"X has {n_mels} mel bands but {name} was fitted with {fit_mels}; X shape {X.shape}"
             )
         return X
-
-    def fit(self, X, y, **fit_params):
-        """Build the network for the shape of ``X`` and ``y`` and train it.
-
-        ``X`` and ``y`` are validated completely before the network is built
-        or trained. Unless ``warm_start=True``, the network is re-created at
-        every call, so the number of segments, outputs or classes may change
-        between calls (e.g. in a grid search over ``SegmentStacker.seg_num``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_clips, seg_num, n_frames, n_mels)
-            Stacked log-mel segments, float; ``n_frames >= 32`` and
-            ``n_mels >= 32``.
-        y : array-like of shape (n_clips,) or (n_clips, n_outputs)
-            Targets.
-        **fit_params : dict
-            Passed to the module's ``forward`` and to ``train_split``.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return super().fit(X, y, **fit_params)
