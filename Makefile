@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.skmer-installed
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install demo test lint bench docs clean
+.PHONY: install demo test test-min-deps lint bench docs clean
 
 install: $(STAMP)
 
@@ -31,6 +31,11 @@ lint: install
 test: install lint
 	$(PY) -m pytest $(PYTEST_ARGS) tests
 
+# The estimator / feature tests with every requirement at its setup.py floor
+# (requirements/min.txt), in a separate .venv-min; not part of .ci/run (issue 15).
+test-min-deps:
+	PYTHON=$(PYTHON) bash .ci/min-deps $(PYTEST_ARGS)
+
 bench: install
 	$(PY) -m benchmarks quick
 
@@ -39,4 +44,4 @@ docs: install
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-min build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -19,11 +19,12 @@ INSTALL_REQUIRES = [
     "numpy>=1.24",
     "scipy>=1.10",
     "scikit-learn>=1.6",  # ensure_all_finite, get_tags, __sklearn_tags__
-    "skorch>=1.0",  # EarlyStopping(load_best=True)
+    # EarlyStopping(load_best=True); partial_fit(_routing_method=...) (skmer.estimators._base)
+    "skorch>=1.4",
     "torch>=2.1",
-    "librosa>=0.10",
-    "soundfile>=0.12",
-    "soxr>=0.3",
+    "librosa>=0.10.2",  # 0.10.0 and 0.10.1 import pkg_resources, not in current setuptools
+    "soundfile>=0.12.1",  # librosa 0.10 requires it
+    "soxr>=0.3.2",  # librosa 0.10 requires it
     "joblib>=1.3",
     "threadpoolctl>=3.1",
     "tqdm>=4.60",

@@ -11,10 +11,13 @@ import os
 import sys
 import tempfile
 import threading
+from numbers import Real
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from ._validation import FINITE_POSITIVE, POSITIVE_INT, Interval, validate_arguments
 
 __all__ = ["AudioLoadError", "ClipSpec", "audio_duration", "load_audio"]
 
@@ -55,6 +58,18 @@ class ClipSpec(NamedTuple):
     path: str
     offset: float = 0.0
     duration: float | None = None
+
+
+#: Declared constraints of the arguments of :func:`load_audio` and :func:`audio_duration`
+#: (skmer._validation); what needs the file (missing, empty, offset past its end) is
+#: checked by hand and raised as AudioLoadError naming the file.
+_PARAMETERS = {
+    "path": [str, os.PathLike],
+    "sr": [POSITIVE_INT, None],
+    "mono": ["boolean"],
+    "offset": [Interval(Real, 0, np.inf, closed="left")],  # finite seconds >= 0
+    "duration": [FINITE_POSITIVE, None],
+}
 
 
 _STDERR_LOCK = threading.Lock()
@@ -130,9 +145,8 @@ def _libsndfile_message(exc):
     return text
 
 
-def _check_path(path):
-    if not isinstance(path, str | os.PathLike):
-        raise TypeError(f"audio path must be a str or os.PathLike, got {type(path).__name__}")
+def _check_file(path):
+    """The file exists, is no directory and is not empty (`path`'s type is declared)."""
     p = Path(path)
     if not p.exists():
         raise AudioLoadError(path, "file not found")
@@ -157,8 +171,16 @@ def audio_duration(path):
     -------
     duration : float
         Length in seconds.
+
+    Raises
+    ------
+    AudioLoadError
+        The file is missing, empty, a directory, not audio or corrupt.
+    sklearn.utils._param_validation.InvalidParameterError
+        `path` is not a str or path-like.
     """
-    _check_path(path)
+    validate_arguments(_PARAMETERS, {"path": path}, "audio_duration")
+    _check_file(path)
     with _quiet_decoder(), _open(path) as f:
         return f.frames / f.samplerate
 
@@ -198,8 +220,11 @@ def load_audio(path, sr=44100, mono=True, offset=0.0, duration=None):
     AudioLoadError
         The file is missing, empty, not audio or corrupt, holds zero samples,
         `offset` lies past its end, or it decodes to non-finite values.
-    ValueError
-        `sr`, `offset` or `duration` is not valid.
+    sklearn.utils._param_validation.InvalidParameterError
+        `path` is not a str or path-like, `sr` not a positive int or None, `mono`
+        not a bool, `offset` not a finite number >= 0, or `duration` not a finite
+        number > 0 or None (a ``ValueError`` and ``TypeError``, naming the
+        parameter and what was expected).
 
     Examples
     --------
@@ -207,13 +232,12 @@ def load_audio(path, sr=44100, mono=True, offset=0.0, duration=None):
     >>> y.shape, sr  # doctest: +SKIP
     ((882000,), 44100)
     """
-    if sr is not None and (not np.isscalar(sr) or sr <= 0 or int(sr) != sr):
-        raise ValueError(f"sr must be a positive integer number of Hz or None, got {sr!r}")
-    if not np.isfinite(offset) or offset < 0:
-        raise ValueError(f"offset must be a finite number of seconds >= 0, got {offset!r}")
-    if duration is not None and (not np.isfinite(duration) or duration <= 0):
-        raise ValueError(f"duration must be a positive number of seconds or None, got {duration!r}")
-    _check_path(path)
+    validate_arguments(
+        _PARAMETERS,
+        {"path": path, "sr": sr, "mono": mono, "offset": offset, "duration": duration},
+        "load_audio",
+    )
+    _check_file(path)
 
     import soundfile as sf
 

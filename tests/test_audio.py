@@ -153,6 +153,48 @@ def test_bad_arguments(tmp_path):
         load_audio(123)
 
 
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        (dict(sr=0), r"'sr' parameter of load_audio must be an int in the range \[1, inf\) or N"),
+        (dict(sr=22050.5), "'sr' parameter"),
+        (dict(sr=True), "'sr' parameter"),
+        (dict(mono="yes"), "'mono' parameter of load_audio must be an instance of 'bool'"),
+        (dict(offset=np.inf), r"'offset' parameter of load_audio must be a float in the range \[0"),
+        (dict(offset=np.nan), "'offset' parameter"),
+        (dict(offset="1"), "'offset' parameter"),
+        (dict(duration=-2.0), r"'duration' parameter of load_audio .* or None"),
+        (dict(duration=np.inf), "'duration' parameter"),
+    ],
+)
+def test_arguments_are_declared_constraints(tmp_path, kwargs, expected):
+    from skmer._validation import InvalidParameterError
+
+    path = tmp_path / "a.wav"
+    write_tone(path)
+    with pytest.raises(InvalidParameterError, match=expected) as info:
+        load_audio(path, **kwargs)
+    assert f"Got {next(iter(kwargs.values()))!r} instead" in str(info.value)
+
+
+@pytest.mark.parametrize("func", [load_audio, audio_duration])
+def test_path_type_is_declared(func):
+    from skmer._validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match=(
+            f"'path' parameter of {func.__name__} must be an instance of 'str' or an instance "
+            "of 'os.PathLike'. Got b'x.wav' instead")):
+        func(b"x.wav")
+
+
+def test_numpy_scalars_are_valid_arguments(tmp_path):
+    path = tmp_path / "a.wav"
+    write_tone(path, sr=22050, seconds=1.0)
+    y, sr = load_audio(path, sr=np.int64(8000), mono=np.True_, offset=np.float32(0.25),
+                       duration=np.float64(0.5))
+    assert sr == 8000 and y.shape == (4000,)
+
+
 def test_short_and_silent_clips_load(tmp_path):
     short = tmp_path / "short.wav"
     write_tone(short, sr=44100, seconds=0.1)

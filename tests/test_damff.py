@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
+from conftest import XFAIL_STRICT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
@@ -453,7 +454,7 @@ FLOAT_TOLERANCE_CHECKS = ("check_methods_subset_invariance",
 @parametrize_with_checks(
     [TabularDAMFFRegressor(**TINY)],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
-    xfail_strict=True,
+    **XFAIL_STRICT,
 )
 def test_sklearn_compatible_via_adapter(estimator, check):
     if getattr(check, "func", check).__name__ in FLOAT_TOLERANCE_CHECKS:

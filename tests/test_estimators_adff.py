@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
+from conftest import XFAIL_STRICT
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score, r2_score
@@ -615,7 +616,7 @@ EXPECTED_FAILED_CHECKS = {
 @parametrize_with_checks(
     [TabularADFFRegressor(**TINY), TabularADFFClassifier(**TINY)],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
-    xfail_strict=True,
+    **XFAIL_STRICT,
 )
 def test_sklearn_compatible_via_adapter(estimator, check):
     with warnings.catch_warnings():

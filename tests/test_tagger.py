@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from conftest import XFAIL_STRICT
 from sklearn.base import clone
 from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.metrics import f1_score, get_scorer, precision_score, recall_score, roc_auc_score
@@ -357,7 +358,7 @@ FLOAT_TOLERANCE_CHECKS = ("check_methods_subset_invariance",
 @parametrize_with_checks(
     [TabularCNNTagger(**{**TINY, "batch_size": 64})],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
-    xfail_strict=True,
+    **XFAIL_STRICT,
 )
 def test_sklearn_compatible_via_adapter(estimator, check):
     if getattr(check, "func", check).__name__ in FLOAT_TOLERANCE_CHECKS:
