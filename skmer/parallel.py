@@ -36,8 +36,9 @@ def dask_worker_environ(threads=1):
         ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS`` and ``OPENBLAS_NUM_THREADS``;
         no ``MALLOC_TRIM_THRESHOLD_``.
     """
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be a positive int, got {threads!r}")
+    from ._validation import POSITIVE_INT, validate_arguments
+
+    validate_arguments({"threads": [POSITIVE_INT]}, {"threads": threads}, "dask_worker_environ")
     return {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
             "OPENBLAS_NUM_THREADS": threads}
 

@@ -91,7 +91,7 @@ def test_cal500_vocabularies_and_soft(tmp_path):
         load_cal500(root, vocabulary=["Emotion-Bored"])
     with pytest.raises(ValueError, match="vocabulary must be"):
         load_cal500(root, vocabulary="moods")
-    with pytest.raises(ValueError, match="annotations must be"):
+    with pytest.raises(ValueError, match="'annotations' parameter of load_cal500 must be a str"):
         load_cal500(root, annotations="mean")
 
 

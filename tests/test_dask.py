@@ -71,7 +71,8 @@ def test_workers_run_torch_on_one_thread_without_a_malloc_trim_threshold(client)
 
 @pytest.mark.parametrize("threads", [0, -1, 1.5, True, "2"])
 def test_worker_config_rejects_bad_thread_counts(threads):
-    with pytest.raises(ValueError, match="threads must be a positive int"):
+    with pytest.raises(ValueError,
+                       match="'threads' parameter of dask_worker_environ must be an int"):
         dask_worker_config(threads)
 
 

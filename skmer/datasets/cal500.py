@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import ON_ERROR, validate_arguments
+from .._validation import ON_ERROR, StrOptions, validate_arguments
 from ._common import report_problems
 
 __all__ = ["EMOTION_PREFIX", "load_cal500", "load_cal500exp", "load_tags_csv"]
@@ -197,9 +197,8 @@ def load_cal500(
     import pandas as pd
     from sklearn.utils import Bunch
 
-    validate_arguments({"on_error": ON_ERROR}, {"on_error": on_error}, "load_cal500")
-    if annotations not in ("hard", "soft"):
-        raise ValueError(f"annotations must be 'hard' or 'soft', got {annotations!r}")
+    validate_arguments({"on_error": ON_ERROR, "annotations": [StrOptions({"hard", "soft"})]},
+                       {"on_error": on_error, "annotations": annotations}, "load_cal500")
     root = Path(root).expanduser()
     if not root.is_dir():
         raise FileNotFoundError(f"CAL500 root folder not found: {root}")
@@ -315,9 +314,8 @@ def load_cal500exp(
 
     from ..audio import ClipSpec
 
-    validate_arguments({"on_error": ON_ERROR}, {"on_error": on_error}, "load_cal500exp")
-    if labels not in ("hard", "soft"):
-        raise ValueError(f"labels must be 'hard' or 'soft', got {labels!r}")
+    validate_arguments({"on_error": ON_ERROR, "labels": [StrOptions({"hard", "soft"})]},
+                       {"on_error": on_error, "labels": labels}, "load_cal500exp")
     root = Path(root).expanduser()
     folder = _segment_folder(root, labels)
     if not folder.is_dir():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import ON_ERROR, validate_arguments
+from .._validation import ON_ERROR, POSITIVE_INT, validate_arguments
 from ._common import (
     duplicate_problems,
     normalise_id,
@@ -173,11 +173,8 @@ def load_4q(root, *, min_tag_count=20, audio_ext=".mp3", on_error="raise", retur
     import pandas as pd
     from sklearn.utils import Bunch
 
-    validate_arguments({"on_error": ON_ERROR}, {"on_error": on_error}, "load_4q")
-    if isinstance(min_tag_count, bool) or not isinstance(min_tag_count, int | np.integer):
-        raise TypeError(f"min_tag_count must be an int, got {min_tag_count!r}")
-    if min_tag_count < 1:
-        raise ValueError(f"min_tag_count must be >= 1, got {min_tag_count}")
+    validate_arguments({"on_error": ON_ERROR, "min_tag_count": [POSITIVE_INT]},
+                       {"on_error": on_error, "min_tag_count": min_tag_count}, "load_4q")
     root = Path(root).expanduser().absolute()
     if not root.is_dir():
         raise FileNotFoundError(f"4Q root folder not found: {root}")

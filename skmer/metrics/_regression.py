@@ -396,10 +396,11 @@ def dimension_scorer(metric, dim):
         Greater is better; for ``'rmse'`` the scorer returns **minus** the RMSE
         (scikit-learn's ``neg_`` convention).
     """
-    if metric not in _METRICS:
-        raise ValueError(f"unknown metric {metric!r}; choose from {sorted(_METRICS)}")
-    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool) or dim < 0:
-        raise ValueError(f"dim must be a non-negative integer, got {dim!r}")
+    from .._validation import Interval, StrOptions, validate_arguments
+
+    validate_arguments({"metric": [StrOptions(set(_METRICS))],
+                        "dim": [Interval(numbers.Integral, 0, None, closed="left")]},
+                       {"metric": metric, "dim": dim}, "dimension_scorer")
     return make_scorer(_dimension_score, greater_is_better=_METRICS[metric][1],
                        metric=metric, dim=int(dim))
 
