@@ -320,7 +320,8 @@ def adff(size, args, seg_len, seg_num=None, task="regression", **overrides):
 PRETRAINED_ADFF = "ADFF (pretrained musicnn levels)"
 
 
-def _have_musicnn():
+def musicnn_available():
+    """Whether the optional musicnn package (its weights) is installed."""
     try:
         from skmer.pretrained import find_musicnn
 
@@ -332,7 +333,7 @@ def _have_musicnn():
 
 def adff_pretrained(size, args, seg_len, task="regression"):
     """``make_adff_pipeline(preset='pretrained')`` when musicnn is installed (not at smoke size)."""
-    if size.name == "smoke" or not _have_musicnn():
+    if size.name == "smoke" or not musicnn_available():
         return {}
     from skmer.baselines import make_adff_pipeline
 
@@ -361,7 +362,7 @@ def baselines(size, args, seg_len):
 
 def musicnn_baselines(size, args, seg_len):
     """SVR on pretrained musicnn embeddings, when musicnn is installed (not at smoke size)."""
-    if size.name == "smoke" or not _have_musicnn():
+    if size.name == "smoke" or not musicnn_available():
         return {}
     from skmer.baselines import make_svr_baseline
 

@@ -46,6 +46,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import _report  # noqa: E402
+from _suite import musicnn_available  # noqa: E402
 
 QUADRANTS = np.array(["Q1", "Q2", "Q3", "Q4"])
 AROUSAL_HIGH = ("Q1", "Q2")
@@ -156,16 +157,6 @@ def baseline_models(args, cache, features=("audio", "spectrogram")):
         models[f"RF ({label[f]})"] = make_classifier_baseline("rf", random_state=args.seed,
                                                              **common)
     return models
-
-
-def musicnn_available():
-    try:
-        from skmer.pretrained import find_musicnn
-
-        find_musicnn()
-        return True
-    except Exception:  # noqa: BLE001 - not installed or unreadable: the group is skipped
-        return False
 
 
 # ------------------------------------------------------------------------ evaluation

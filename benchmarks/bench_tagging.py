@@ -32,6 +32,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _report import markdown_table, write_section  # noqa: E402
+from _suite import musicnn_available  # noqa: E402
+
+#: Epochs of the pretrained tagger: fine-tuning all of musicnn costs ~0.25 s per clip and
+#: epoch on 2 CPU cores, and 8 is bench_real's 4q-dev recipe.
+FINE_TUNE_EPOCHS = 8
 
 SIZES = {
     "quick": dict(clips=120, duration=4.0, sr=8000, n_mels=32, hop=0.02, epochs=30, folds=3,
@@ -144,6 +149,16 @@ def main(argv=None):
     A = AudioFeatures(sr=cfg["sr"], duration=duration, min_duration=0.1, memory=memory,
                       n_jobs=2).fit_transform(X_audio)
     t_feat = time.perf_counter() - t0
+    M = E = None
+    if musicnn_available():
+        from skmer.pretrained import MusicnnEmbedding, MusicnnMel
+        from skmer.pretrained._musicnn import N_FRAMES
+
+        t0 = time.perf_counter()
+        n_frames = max(N_FRAMES, int(round(duration * 16000 / 256)))
+        M = MusicnnMel(n_frames=n_frames, memory=memory, n_jobs=2).fit_transform(X_audio)
+        E = MusicnnEmbedding(memory=memory, n_jobs=2).fit_transform(X_audio)
+        t_musicnn = time.perf_counter() - t0
     n_folds = args.folds or cfg["folds"]
     splitter = GroupKFold(n_folds) if groups is not None else KFold(
         n_folds, shuffle=True, random_state=args.seed)
@@ -167,9 +182,20 @@ def main(argv=None):
         ("random forest (AudioFeatures)", "feat", lambda: RandomForestClassifier(
             n_estimators=cfg["trees"], min_samples_leaf=2, n_jobs=2, random_state=args.seed)),
     ]
+    if M is not None:  # the pretrained route (make_tagger_pipeline(pretrained=...)'s recipe)
+        crop = N_FRAMES if M.shape[2] > N_FRAMES else None
+        models += [
+            ("CNNTagger (pretrained MSD_musicnn, fine-tuned)", "musicnn_mel", lambda: CNNTagger(
+                pretrained="MSD_musicnn", lr=1e-4, head_lr=1e-3, crop_frames=crop,
+                max_epochs=FINE_TUNE_EPOCHS, batch_size=16, random_state=args.seed,
+                device=args.device, verbose=0)),
+            ("per-tag logistic regression (musicnn embeddings)", "musicnn", lambda: make_pipeline(
+                StandardScaler(), MultiOutputClassifier(LogisticRegression(C=0.1,
+                                                                           max_iter=2000)))),
+        ]
     rows = []
     for name, kind, make in models:
-        X = S if kind == "mel" else A
+        X = {"mel": S, "feat": A, "musicnn_mel": M, "musicnn": E}[kind]
         scores, seconds = [], 0.0
         for train, test in folds:
             est = make()
@@ -194,12 +220,17 @@ def main(argv=None):
         f"{desc}. {n_folds}-fold CV ({'GroupKFold over songs' if groups is not None else 'KFold'}"
         f", seed {args.seed}); {duration:g} s per clip; log-Mel {S.shape[2]} frames x "
         f"{S.shape[3]} mel bands ({t_mel:.1f} s), AudioFeatures {A.shape[1]} descriptors "
-        f"({t_feat:.1f} s).",
+        f"({t_feat:.1f} s)"
+        + ("" if M is None else f"; musicnn log-mel {M.shape[2]} frames and embeddings "
+           f"{E.shape[1]} ({t_musicnn:.1f} s)") + ".",
         "",
         f"CNNTagger: width {cfg['width']:g}, {cfg['blocks']} blocks, Adam lr 3e-3, batch 16, "
         f"{epochs} epochs, BCE loss, device {args.device}, {args.threads} torch thread(s). "
         "F1 at threshold 0.5; ROC-AUC and AP averaged over the tags with both classes in "
-        "the test fold; mean ± std over folds.",
+        "the test fold; mean ± std over folds."
+        + ("" if M is None else " The pretrained tagger fine-tunes all of MSD musicnn (Adam "
+           f"lr 1e-4, new output layer 1e-3, {FINE_TUNE_EPOCHS} epochs) on random 3 s "
+           "windows, as make_tagger_pipeline(pretrained='MSD_musicnn') does."),
         "",
         markdown_table(header, rows),
         "",
