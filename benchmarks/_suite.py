@@ -566,7 +566,14 @@ _OUTPUTS = ("benchmarks/RESULTS.md", "benchmarks/figures", "benchmarks/*.jsonl",
 
 
 def add_history_options(p):
-    """``--history PATH`` and ``--no-history`` on parser `p` (the timing benchmarks)."""
+    """``--results``, ``--no-write``, ``--history PATH`` and ``--no-history`` on parser `p`
+    (the timing benchmarks)."""
+    p.add_argument("--results", type=Path,
+                   default=Path(os.environ.get("SKMER_RESULTS", _report.RESULTS)),
+                   help="Markdown file to update (default: $SKMER_RESULTS or "
+                        "benchmarks/RESULTS.md)")
+    p.add_argument("--no-write", action="store_true",
+                   help="print only: no RESULTS.md section, no history")
     p.add_argument("--history", type=Path, metavar="PATH",
                    help="timing history to append to (default: $SKMER_TIMINGS or "
                         "benchmarks/timings.jsonl)")

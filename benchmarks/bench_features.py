@@ -106,12 +106,6 @@ def parse_args(argv=None):
     parser.add_argument("--repeats", type=int, help="timed passes, best kept (5; smoke 1)")
     parser.add_argument("--smoke", dest="size", action="store_const", const="smoke",
                         default="default", help="first file, one pass, no musicnn: seconds")
-    parser.add_argument("--results", type=Path,
-                        default=Path(os.environ.get("SKMER_RESULTS", _report.RESULTS)),
-                        help="Markdown file to update (default: $SKMER_RESULTS or "
-                             "benchmarks/RESULTS.md)")
-    parser.add_argument("--no-write", action="store_true",
-                        help="print only: no RESULTS.md section, no history")
     S.add_history_options(parser)
     args = parser.parse_args(argv)
     n_files, repeats, args.cold_runs, args.musicnn = SIZES[args.size]

@@ -63,9 +63,6 @@ def parse_args(argv):
                    help="tiny sizes (8 clips of 2 s at 8 kHz, 1 repeat, 1 epoch); the "
                         "options above override them")
     p.add_argument("--data-home", type=Path, help="where the generated clips are kept")
-    p.add_argument("--results", type=Path, help="RESULTS.md to write (default: benchmarks/)")
-    p.add_argument("--no-write", action="store_true",
-                   help="print only: no RESULTS.md section, no history")
     S.add_history_options(p)
     args = p.parse_args(argv)
     overrides = {}
@@ -251,8 +248,7 @@ def main(argv=None):
     if args.no_write:
         print(body)
         return body
-    if args.results is not None:
-        _report.RESULTS = args.results
+    _report.RESULTS = args.results
     _report.write_section(f"bench_scale ({size})" if args.smoke else "bench_scale", body)
     return body
 

@@ -99,12 +99,6 @@ def parse_args(argv=None):
                         "(6; '' to skip)")
     p.add_argument("--full-width-batch", type=int, help="batch of the width-1 steps (4)")
     p.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
-    p.add_argument("--results", type=Path,
-                   default=Path(os.environ.get("SKMER_RESULTS", _report.RESULTS)),
-                   help="Markdown file to update (default: $SKMER_RESULTS or "
-                        "benchmarks/RESULTS.md)")
-    p.add_argument("--no-write", action="store_true",
-                   help="print only: no RESULTS.md section, no history")
     S.add_history_options(p)
     args = p.parse_args(argv)
     overrides = {}
