@@ -50,7 +50,7 @@ def adff_pipeline(cache):
 
 
 def pretrained_pipeline(cache):
-    # ADFF's SE + BiLSTM levels and fusion head on musicnn's frozen pretrained levels
+    # ADFF's fusion head on musicnn's frozen pretrained levels, each averaged over time
     # (needs `pip install --no-deps musicnn`, which `make demo` installs)
     return make_adff_pipeline(duration=DURATION, preset="pretrained", memory=cache,
                               random_state=0, verbose=0)

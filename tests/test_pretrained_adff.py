@@ -70,6 +70,21 @@ def test_classifier_learns_from_levels_with_crops():
     assert clf.module_.input_mean.shape == (13,)
 
 
+def test_pretrained_preset_head_learns_from_levels():
+    # PRETRAINED_PRESET as make_adff_pipeline(preset='pretrained') sets it: no TFLM, each
+    # level averaged over time, then the fusion head
+    from skmer.baselines import PRETRAINED_PRESET
+
+    assert PRETRAINED_PRESET["use_tflm"] is False
+    X, y = make_levels(240, seed=0)
+    clf = ADFFClassifier(levels=LEVELS, **{**PRETRAINED_PRESET, "max_epochs": 15},
+                         crop_frames=12, random_state=0, verbose=0)
+    clf.fit(X[:160], y[:160])
+    assert clf.module_.tflm is None
+    acc = accuracy_score(y[160:], clf.predict(X[160:]))
+    assert acc > 0.85, acc  # chance 0.5
+
+
 def test_regressor_on_levels_and_its_checks():
     X, y = make_levels(40, seed=1)
     reg = ADFFRegressor(levels=LEVELS, lstm_hidden=4, fc_sizes=(8,), max_epochs=2, lr=1e-3,
@@ -129,6 +144,7 @@ def test_pretrained_preset_pipeline_on_real_audio(tmp_path, pmemo_mp3s):
     assert [name for name, _ in pipe.steps] == ["levels", "adff"]
     adff = pipe.named_steps["adff"]
     assert adff.crop_frames == 20 and adff.levels == (816, 306, 128, 128, 128)
+    assert adff.use_tflm is False
     y = ["Q1", "Q2", "Q1", "Q2"]
     proba = pipe.fit(pmemo_mp3s, y).predict_proba(pmemo_mp3s)
     assert proba.shape == (4, 2) and np.allclose(proba.sum(1), 1)

@@ -120,7 +120,8 @@ ADFF_RECIPE_PARAMETERS = """\
         precomputed feature levels ``(n_clips, 1, n_steps, sum(levels))`` of
         these widths, e.g. ``skmer.pretrained.LEVEL_SIZES`` for the pretrained
         musicnn levels of :class:`~skmer.pretrained.MusicnnLevels`; only the
-        per-level SE + BiLSTM and the fusion head are trained, ``crop_frames``
+        per-level SE + BiLSTM (or, with ``use_tflm=False``, nothing per
+        level) and the fusion head are trained, ``crop_frames``
         counts steps, and ``width``, ``channels_last``, ``freq_pooling`` have
         no effect (see :class:`skmer.nn.ADFFNet`)."""
 

@@ -8,7 +8,8 @@ pretrained front and mid end also computes five levels at every 16 ms frame:
 the timbral (408 channels) and temporal (153) front-end filters and the three
 mid-end convolution layers (64 each, ``cnn1``-``cnn3``). This transformer
 computes them once per file (cached with `memory`) so that
-``ADFFClassifier(levels=LEVEL_SIZES)`` trains only the TFLM and the head.
+``ADFFClassifier(levels=LEVEL_SIZES)`` trains only the TFLM and the head
+(only the head with ``use_tflm=False``, the ``preset='pretrained'`` recipe).
 """
 
 from __future__ import annotations
