@@ -202,7 +202,8 @@ def test_bench_real_smoke(tmp_path, monkeypatch):
                         "SVC (AudioFeatures)", "RF (log-Mel stats)"}
     have_musicnn = importlib.util.find_spec("musicnn") is not None
     if have_musicnn:  # the pretrained group runs only with musicnn installed
-        assert {"ADFF (pretrained preset)", "ADFF (pretrained) w/o TFLM"} <= set(out)
+        assert {"ADFF (pretrained preset)", "ADFF (pretrained) + TFLM",
+                "ADFF (pretrained) + TFLM w/o SE"} <= set(out)
     for r in out.values():
         assert r["accuracy"].shape == (2,) and ((0 <= r["accuracy"]) & (r["accuracy"] <= 1)).all()
         assert len(r["y_pred"]) == 24 and set(r["y_pred"]) <= {"Q1", "Q2", "Q3", "Q4"}
