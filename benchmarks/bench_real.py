@@ -543,7 +543,11 @@ RECIPE_LOG = [
     "of 0.740: the head is saturated on this representation. Hand-crafted features as a "
     "complement: an SVC on musicnn embeddings and `AudioFeatures` side by side 0.742 (musicnn "
     "alone 0.736); averaging the two SVCs' probabilities (weight 0.2-0.5 on `AudioFeatures`) "
-    "0.707-0.722 against 0.724 for the musicnn SVC's probabilities alone.",
+    "0.707-0.722 against 0.724 for the musicnn SVC's probabilities alone. The other networks "
+    "in the musicnn wheel, as an SVC on pooled embeddings: MSD_vgg (pool5) 0.671, MTT_musicnn "
+    "0.671, MSD_musicnn and MSD_vgg side by side 0.722, MSD and MTT musicnn 0.720, all three "
+    "0.736 (MSD_musicnn alone 0.736). The 4Q goal (best baseline + 0.05 = 0.786) stays missed "
+    "by 0.048.",
     "- **From-scratch ablations (2026-12-02, cpu preset, same folds):** w/o SE 0.513, "
     "w/o TFLM 0.520, mel-mean BiLSTM input 0.531 (4Q accuracy); the lever table is in "
     "`bench_real levers`.",
