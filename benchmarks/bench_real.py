@@ -309,10 +309,8 @@ def main(argv=None):
     if "pretrained" in args.models and musicnn_available():
         groups.append(adff_models(args, cache, {
             "ADFF (pretrained preset)": {},
-            "ADFF (pretrained) + TFLM": {"use_tflm": True, "lstm_hidden": 32,
-                                         "lstm_summary": "mean"},
-            "ADFF (pretrained) + TFLM w/o SE": {"use_tflm": True, "lstm_hidden": 32,
-                                                "lstm_summary": "mean", "use_se": False}},
+            "ADFF (pretrained) + TFLM": {"use_tflm": True},
+            "ADFF (pretrained) + TFLM w/o SE": {"use_tflm": True, "use_se": False}},
             preset="pretrained"))
     if "baselines" in args.models:
         groups.append(baseline_models(args, cache))

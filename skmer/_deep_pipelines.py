@@ -55,9 +55,12 @@ CPU_REGRESSION = {"target_scaling": True}
 #: (``use_tflm=False``). On 4q-dev the per-level SE + BiLSTM (TFLM) scored
 #: 0.721 4Q accuracy against 0.740 without it (mean of 3 seeds, same folds) in
 #: 9 times the time, and 0.32 against 0.42 valence R² in the demo
-#: (benchmarks/RESULTS.md, "bench_real").
+#: (benchmarks/RESULTS.md, "bench_real"). ``lstm_hidden`` and ``lstm_summary``
+#: are the TFLM's measured settings, used only with ``use_tflm=True``.
 PRETRAINED_PRESET = {
     "use_tflm": False,
+    "lstm_hidden": 32,
+    "lstm_summary": "mean",
     "fc_sizes": (64,),
     "dropout": 0.3,
     "input_scaling": "band",
@@ -105,11 +108,11 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
         musicnn's frozen pretrained front and mid end as the five levels, one
         step per 0.496 s) and ``adff`` (``levels=LEVEL_SIZES``,
         :data:`PRETRAINED_PRESET`: each level averaged over time
-        (``use_tflm=False``; pass ``use_tflm=True`` for the per-level SE +
-        BiLSTM), one 64-unit FC layer, AdamW 1e-3 one-cycle, 40 epochs, random
-        10 s windows). Needs ``pip install --no-deps musicnn``; `sr`, `hop`,
-        `n_mels` and `seg_num` do not apply. The best model of the
-        bench_real benchmark.
+        (``use_tflm=False``; ``use_tflm=True`` puts back the per-level SE +
+        32-unit BiLSTMs with mean summaries), one 64-unit FC layer, AdamW
+        1e-3 one-cycle, 40 epochs, random 10 s windows). Needs
+        ``pip install --no-deps musicnn``; `sr`, `hop`, `n_mels` and
+        `seg_num` do not apply. The best model of the bench_real benchmark.
     task : {'regression', 'classification'}, default='regression'
         :class:`~skmer.estimators.ADFFRegressor` or
         :class:`~skmer.estimators.ADFFClassifier` (e.g. quadrant labels).

@@ -145,6 +145,9 @@ def test_pretrained_preset_pipeline_on_real_audio(tmp_path, pmemo_mp3s):
     adff = pipe.named_steps["adff"]
     assert adff.crop_frames == 20 and adff.levels == (816, 306, 128, 128, 128)
     assert adff.use_tflm is False
+    # use_tflm=True alone brings back the TFLM with its measured sizes
+    tflm = make_adff_pipeline(duration=12.0, preset="pretrained", use_tflm=True).named_steps["adff"]
+    assert (tflm.use_tflm, tflm.lstm_hidden, tflm.lstm_summary) == (True, 32, "mean")
     y = ["Q1", "Q2", "Q1", "Q2"]
     proba = pipe.fit(pmemo_mp3s, y).predict_proba(pmemo_mp3s)
     assert proba.shape == (4, 2) and np.allclose(proba.sum(1), 1)
