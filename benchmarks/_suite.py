@@ -113,7 +113,7 @@ class Size:
     def adff_params(self):
         params = dict(width=self.width, max_epochs=self.max_epochs,
                       batch_size=self.batch_size)
-        if self.preset != "cpu":  # the cpu preset brings its own optimiser and schedule
+        if self.preset != "scratch":  # the scratch preset brings its own optimiser and schedule
             params["lr"] = self.lr
         return params
 
@@ -121,18 +121,18 @@ class Size:
 SIZES = {
     # inside the test suite: seconds, not meaningful numbers
     "smoke": Size("smoke", n_clips=10, clip_duration=2.0, sr=8000, n_mels=32, seg_len=2.0,
-                  seg_num=2, lengths=(1.0, 2.0), task_lengths=(1.0,), preset="cpu",
+                  seg_num=2, lengths=(1.0, 2.0), task_lengths=(1.0,), preset="scratch",
                   width=1 / 16, max_epochs=1, batch_size=8, lr=1e-3, folds=2, rf_trees=10,
                   cap_real=True, hop=0.01),
     # a few minutes on 2 CPU cores
     "quick": Size("quick", n_clips=80, clip_duration=8.0, sr=22050, n_mels=128, seg_len=8.0,
-                  seg_num=6, lengths=(2.0, 4.0), task_lengths=(4.0,), preset="cpu",
+                  seg_num=6, lengths=(2.0, 4.0), task_lengths=(4.0,), preset="scratch",
                   width=1 / 8, max_epochs=20, batch_size=16, lr=1e-3, folds=5, rf_trees=200,
                   cap_real=True),
     # tens of minutes to an hour on a CPU
     "medium": Size("medium", n_clips=200, clip_duration=12.0, sr=22050, n_mels=128,
                    seg_len=12.0, seg_num=6, lengths=(3.0, 6.0, 9.0, 12.0),
-                   task_lengths=(3.0, 6.0, 12.0), preset="cpu", width=1 / 8, max_epochs=25,
+                   task_lengths=(3.0, 6.0, 12.0), preset="scratch", width=1 / 8, max_epochs=25,
                    batch_size=16, lr=1e-3, folds=5, rf_trees=300, cap_real=False),
     # the paper's protocol (section 3.2); GPU work
     "paper": Size("paper", n_clips=794, clip_duration=30.0, sr=44100, n_mels=128,
@@ -316,8 +316,9 @@ def adff(size, args, seg_len, seg_num=None, task="regression", **overrides):
                               device=device_of(args), **params)
 
 
-#: Name of the ADFF-on-pretrained-levels row in the suite's tables.
-PRETRAINED_ADFF = "ADFF (pretrained musicnn levels)"
+#: Name of the row of ADFF's cpu preset (its head on musicnn's pretrained levels) in the
+#: suite's tables; the rows named "ADFF" are the paper's network trained from the log-Mel.
+CPU_ADFF = "ADFF (cpu preset: musicnn levels)"
 
 
 def musicnn_available():
@@ -331,16 +332,16 @@ def musicnn_available():
         return False
 
 
-def adff_pretrained(size, args, seg_len, task="regression"):
-    """``make_adff_pipeline(preset='pretrained')`` when musicnn is installed (not at smoke size)."""
+def adff_cpu(size, args, seg_len, task="regression"):
+    """``make_adff_pipeline(preset='cpu')`` when musicnn is installed (not at smoke size)."""
     if size.name == "smoke" or not musicnn_available():
         return {}
     from skmer.baselines import make_adff_pipeline
 
     extra = {"max_epochs": args.epochs} if args.epochs is not None else {}
-    return {PRETRAINED_ADFF: make_adff_pipeline(duration=seg_len, preset="pretrained", task=task,
-                                                memory=cache_dir(args), random_state=args.seed,
-                                                device=device_of(args), **extra)}
+    return {CPU_ADFF: make_adff_pipeline(duration=seg_len, preset="cpu", task=task,
+                                         memory=cache_dir(args), random_state=args.seed,
+                                         device=device_of(args), **extra)}
 
 
 def baselines(size, args, seg_len):
@@ -434,8 +435,8 @@ def configuration(args, size, data, extra=""):
         f"- **Size:** `{size.name}`: ADFF preset `{size.preset}`, width {size.width:g}, "
         f"seg_num {size.seg_num}, {size.n_mels} Mel bands at {size.sr} Hz, "
         f"{size.max_epochs} epochs, batch {size.batch_size}, "
-        + ("the cpu preset's recipe (AdamW 3e-3 one-cycle, per-band input scaling, "
-           "frequency-keeping BiLSTM inputs)" if size.preset == "cpu"
+        + ("the scratch preset's recipe (AdamW 3e-3 one-cycle, per-band input scaling, "
+           "frequency-keeping BiLSTM inputs)" if size.preset == "scratch"
            else f"Adam lr {size.lr:g}, paper lr decay milestones")
         + f"; {size.folds}-fold CV; random forests of {size.rf_trees} trees.",
         f"- **Seeds:** {args.seed} (data generation / window positions, CV shuffling, "
@@ -475,11 +476,11 @@ def differs(size, data):
     if size.name == "paper" and data.name == "PMEmo":
         return ("- **Differs from the paper:** only in hardware, library versions and seeds; "
                 "the protocol is the paper's.")
-    optimiser = ("the cpu recipe (AdamW 3e-3 one-cycle)" if size.preset == "cpu"
+    optimiser = ("the scratch recipe (AdamW 3e-3 one-cycle)" if size.preset == "scratch"
                  else f"lr {size.lr:g}")
     return (f"- **Differs from the paper** ({PAPER_SETUP}): {what}; {len(data.paths)} clips; "
             f"{size.seg_len:g} s inputs; width {size.width:g}, {size.max_epochs} epochs, "
-            f"{optimiser}; {'CPU' if size.preset == 'cpu' else 'GPU'}. The paper's numbers "
+            f"{optimiser}; {'CPU' if size.preset == 'scratch' else 'GPU'}. The paper's numbers "
             "are there for orientation, not comparison.")
 
 

@@ -42,7 +42,7 @@ def main(argv=None):
 
     models = {name: S.adff(size, args, size.seg_len, **params)
               for name, params in ADFF_VARIANTS.items()}
-    models.update(S.adff_pretrained(size, args, size.seg_len))
+    models.update(S.adff_cpu(size, args, size.seg_len))
     models.update(S.baselines(size, args, size.seg_len))
 
     results = {}
@@ -60,7 +60,8 @@ def main(argv=None):
                              [[n, *v] for n, v in S.PAPER_TABLE1.items()])
 
     body = "\n".join([
-        f"ADFF, its ablations and ADFF on pretrained musicnn levels (`preset='pretrained'`, "
+        f"ADFF from scratch (`preset='scratch'`), its ablations and ADFF's cpu preset (its "
+        f"head on pretrained musicnn levels, `preset='cpu'`, "
         f"when musicnn is installed) against classic baselines on the simple dataset "
         f"({len(seg.X)} windows of {size.seg_len:g} s, one per clip), {size.folds}-fold "
         f"{cv_name}, the same folds for every model. Mean ± std over folds; RMSE and CCC "
@@ -96,7 +97,7 @@ def verdict(results):
     p < 0.05.
     """
     lines = []
-    base_names = [n for n in results if n not in ADFF_VARIANTS and n != S.PRETRAINED_ADFF]
+    base_names = [n for n in results if n not in ADFF_VARIANTS and n != S.CPU_ADFF]
     for dim in ("valence", "arousal"):
         key = f"r2_{dim}"
         mean = {n: results[n][key].mean() for n in results}
@@ -112,9 +113,9 @@ def verdict(results):
                               for n in list(ADFF_VARIANTS)[1:])
         lines.append(f"- **{dim.capitalize()}:** {head}. Ablations against ADFF "
                      f"({mean['ADFF']:.3f}): {ablations}.")
-        if S.PRETRAINED_ADFF in results:
-            lines.append(f"  {S.PRETRAINED_ADFF} {mean[S.PRETRAINED_ADFF]:.3f} vs best baseline "
-                         f"{best_base} ({paired(results, S.PRETRAINED_ADFF, best_base, key)}).")
+        if S.CPU_ADFF in results:
+            lines.append(f"  {S.CPU_ADFF} {mean[S.CPU_ADFF]:.3f} vs best baseline "
+                         f"{best_base} ({paired(results, S.CPU_ADFF, best_base, key)}).")
     return lines
 
 

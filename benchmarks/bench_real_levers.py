@@ -105,7 +105,7 @@ def train_subset(index, y, fraction, seed):
     return np.sort(keep)
 
 
-REFERENCE = "cpu preset (reference)"
+REFERENCE = "scratch preset (reference)"
 
 
 def diagnosis(entries):

@@ -7,8 +7,11 @@ data. :mod:`skmer.baselines` builds them as pipelines that take the same input a
 (audio file paths) and the same ``[valence, arousal]`` targets, so one
 :func:`~sklearn.model_selection.cross_validate` loop compares them all:
 
-* **ADFF**: :func:`~skmer.baselines.make_adff_pipeline` with the ``'cpu'`` preset
-  (``width=1/8``, ``lr=1e-3``, no learning-rate decay);
+* **ADFF**: :func:`~skmer.baselines.make_adff_pipeline` with the ``'scratch'`` preset
+  (the whole network trained from the log-Mel at CPU scale: ``width=1/8``, AdamW
+  one-cycle), so that every model here sees the same log-Mel spectrograms. On real music
+  use the ``'cpu'`` preset, ADFF's head on musicnn's pretrained levels (it needs
+  ``pip install --no-deps musicnn``; see the README's table);
 * **SVR** and **random forest** on per-band statistics of the *same* log-Mel
   spectrograms (:class:`~skmer.features.SpectrogramStats`: mean, standard deviation and
   frame-to-frame change of each Mel band);
@@ -54,9 +57,9 @@ data = make_music_emotion(n_clips=N_CLIPS, duration=DURATION, random_state=0,
 # ``baseline_pipelines(features='spectrogram')`` builds the SVR, random-forest and mean
 # baselines; ``features='audio'`` would use :class:`~skmer.features.AudioFeatures`
 # (MFCC, chroma, tempo, ... 149 descriptors computed with librosa) instead, a stronger
-# but slower front end. The files are at 22050 Hz, the ``'cpu'`` preset's rate.
+# but slower front end. The files are at 22050 Hz, the ``'scratch'`` preset's rate.
 models = {
-    "ADFF": make_adff_pipeline(seg_num=2 if TINY else 4, duration=DURATION, preset="cpu",
+    "ADFF": make_adff_pipeline(seg_num=2 if TINY else 4, duration=DURATION, preset="scratch",
                                memory=cache,
                                random_state=0, max_epochs=EPOCHS),
     **baseline_pipelines(features="spectrogram", duration=DURATION, sr=22050,

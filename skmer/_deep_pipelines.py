@@ -23,41 +23,23 @@ __all__ = [
     "CPU_REGRESSION",
     "DAMFF_CPU_PRESET",
     "PRESET_FRONT_END",
-    "PRETRAINED_PRESET",
+    "SCRATCH_PRESET",
     "make_adff_pipeline",
     "make_damff_pipeline",
     "make_tagger_pipeline",
 ]
 
-#: ADFF estimator settings of ``preset='cpu'``: the training recipe measured best
-#: on real music at CPU scale (benchmarks/RESULTS.md, "bench_real levers"). One
-#: 5-fold CV of 450 30 s clips takes minutes on 2 cores.
+#: ADFF estimator settings of ``preset='cpu'``, the recipe measured best on real
+#: music at CPU scale: ADFF's multi-level fusion head trained on musicnn's
+#: frozen pretrained levels (:class:`~skmer.pretrained.MusicnnLevels`), each
+#: level averaged over time (``use_tflm=False``). On 4q-dev it reaches 0.738
+#: 4Q accuracy against 0.524 for ADFF trained from scratch
+#: (:data:`SCRATCH_PRESET`); the per-level SE + BiLSTM (TFLM) scored 0.721
+#: against 0.740 without it (mean of 3 seeds, same folds) in 9 times the time,
+#: and 0.32 against 0.42 valence R² in the demo (benchmarks/RESULTS.md,
+#: "bench_real"). ``lstm_hidden`` and ``lstm_summary`` are the TFLM's measured
+#: settings, used only with ``use_tflm=True``.
 CPU_PRESET = {
-    "width": 1 / 8,
-    "input_scaling": "band",
-    "lstm_summary": "mean",
-    "freq_pooling": "flatten",
-    "optimizer": torch.optim.AdamW,
-    "lr": 3e-3,
-    "weight_decay": 1e-2,
-    "lr_schedule": "onecycle",
-    "batch_size": 16,
-    "max_epochs": 30,
-}
-
-#: Added to :data:`CPU_PRESET` for ``task='regression'``: targets standardised at
-#: ``fit`` (on the demo's synthetic data arousal R² rose from 0.42 to 0.59 with it).
-CPU_REGRESSION = {"target_scaling": True}
-
-#: ADFF estimator settings of ``preset='pretrained'``: ADFF's multi-level fusion
-#: head trained on musicnn's frozen pretrained levels
-#: (:class:`~skmer.pretrained.MusicnnLevels`), each level averaged over time
-#: (``use_tflm=False``). On 4q-dev the per-level SE + BiLSTM (TFLM) scored
-#: 0.721 4Q accuracy against 0.740 without it (mean of 3 seeds, same folds) in
-#: 9 times the time, and 0.32 against 0.42 valence R² in the demo
-#: (benchmarks/RESULTS.md, "bench_real"). ``lstm_hidden`` and ``lstm_summary``
-#: are the TFLM's measured settings, used only with ``use_tflm=True``.
-PRETRAINED_PRESET = {
     "use_tflm": False,
     "lstm_hidden": 32,
     "lstm_summary": "mean",
@@ -72,47 +54,74 @@ PRETRAINED_PRESET = {
     "max_epochs": 40,
 }
 
+#: ADFF estimator settings of ``preset='scratch'``: the whole network (SFLM,
+#: TFLM and head) trained from the log-Mel at CPU scale, with the levers that
+#: helped it on real music (benchmarks/RESULTS.md, "bench_real levers"). One
+#: 5-fold CV of 450 30 s clips takes about 11 min on 2 cores.
+SCRATCH_PRESET = {
+    "width": 1 / 8,
+    "input_scaling": "band",
+    "lstm_summary": "mean",
+    "freq_pooling": "flatten",
+    "optimizer": torch.optim.AdamW,
+    "lr": 3e-3,
+    "weight_decay": 1e-2,
+    "lr_schedule": "onecycle",
+    "batch_size": 16,
+    "max_epochs": 30,
+}
+
+#: Added to :data:`CPU_PRESET` and :data:`SCRATCH_PRESET` for
+#: ``task='regression'``: targets standardised at ``fit`` (on the demo's
+#: synthetic data the from-scratch arousal R² rose from 0.42 to 0.59 with it).
+CPU_REGRESSION = {"target_scaling": True}
+
 #: Front end of each preset: sampling rate (Hz), STFT hop (s), segments stacked
 #: as channels, and the random-crop training window (s; None: the whole input).
-#: ``'pretrained'`` uses musicnn's own front end (16 kHz, levels every 0.496 s).
+#: ``'cpu'`` uses musicnn's own front end (16 kHz, levels every 0.496 s).
 PRESET_FRONT_END = {
     "paper": {"sr": 44100, "hop": 0.01, "seg_num": 6, "crop": None},
-    "cpu": {"sr": 22050, "hop": 0.02, "seg_num": 4, "crop": 10.0},
-    "pretrained": {"sr": 16000, "hop": 31 * 256 / 16000, "seg_num": 1, "crop": 10.0},
+    "scratch": {"sr": 22050, "hop": 0.02, "seg_num": 4, "crop": 10.0},
+    "cpu": {"sr": 16000, "hop": 31 * 256 / 16000, "seg_num": 1, "crop": 10.0},
 }
+
+_PRESET_ESTIMATOR = {"cpu": CPU_PRESET, "scratch": SCRATCH_PRESET}
 
 
 def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="regression",
                        sr=None, hop=None, crop=None, n_mels=128, memory=None, n_jobs=None,
                        random_state=None, verbose=0, **adff_params):
-    """ADFF pipeline: LogMelTransformer -> SegmentStacker -> ADFF estimator (or pretrained levels).
+    """ADFF pipeline: pretrained musicnn levels or LogMelTransformer -> SegmentStacker, then ADFF.
 
     Parameters
     ----------
     seg_num : int or None, default=None
         Segments stacked as channels; None: the preset's (6, the paper's
-        choice for 20 s inputs, or 4 for ``'cpu'``).
+        choice for 20 s inputs, or 4 for ``'scratch'``).
     duration : float, default=20.0
         Seconds of audio per input; inputs are centre-cropped or zero-padded.
-    preset : {'paper', 'cpu', 'pretrained'}, default='paper'
+    preset : {'paper', 'cpu', 'scratch'}, default='paper'
+        ``'cpu'``: the recipe to use on a CPU and on real music. Steps
+        ``levels`` (:class:`~skmer.pretrained.MusicnnLevels`, musicnn's
+        frozen pretrained front and mid end as the five levels, one step per
+        0.496 s) and ``adff`` (``levels=LEVEL_SIZES``, :data:`CPU_PRESET`:
+        each level averaged over time (``use_tflm=False``; ``use_tflm=True``
+        puts back the per-level SE + 32-unit BiLSTMs with mean summaries),
+        one 64-unit FC layer, AdamW 1e-3 one-cycle, 40 epochs, random 10 s
+        training windows whose predictions are averaged over the whole
+        input, standardised targets for regression (:data:`CPU_REGRESSION`)).
+        Needs ``pip install --no-deps musicnn`` (the weights; ``fit`` says so
+        when it is missing); `sr`, `hop`, `n_mels` and `seg_num` do not
+        apply. The best model of the bench_real benchmark.
+        ``'scratch'``: the whole network trained from the log-Mel at CPU
+        scale, :data:`SCRATCH_PRESET` -- width 1/8, per-band input scaling,
+        mean-over-time BiLSTM summaries, AdamW 3e-3 with a one-cycle
+        schedule, 30 epochs, standardised targets for regression, random
+        10 s training windows -- on 22.05 kHz audio with 20 ms hops
+        (:data:`PRESET_FRONT_END`). No optional package.
         ``'paper'``: the estimator's defaults, which follow the paper's
         protocol (full width, Adam lr 1e-5, 200 epochs, batch 32, decay
         milestones) with 44.1 kHz audio and 10 ms hops -- GPU work.
-        ``'cpu'``: :data:`CPU_PRESET` -- width 1/8, per-band input scaling,
-        mean-over-time BiLSTM summaries, AdamW 3e-3 with a one-cycle schedule,
-        30 epochs, standardised targets for regression (:data:`CPU_REGRESSION`),
-        random 10 s training windows (predictions average the
-        windows of the whole input) -- on 22.05 kHz audio with 20 ms hops
-        (:data:`PRESET_FRONT_END`).
-        ``'pretrained'``: steps ``levels`` (:class:`~skmer.pretrained.MusicnnLevels`,
-        musicnn's frozen pretrained front and mid end as the five levels, one
-        step per 0.496 s) and ``adff`` (``levels=LEVEL_SIZES``,
-        :data:`PRETRAINED_PRESET`: each level averaged over time
-        (``use_tflm=False``; ``use_tflm=True`` puts back the per-level SE +
-        32-unit BiLSTMs with mean summaries), one 64-unit FC layer, AdamW
-        1e-3 one-cycle, 40 epochs, random 10 s windows). Needs
-        ``pip install --no-deps musicnn``; `sr`, `hop`, `n_mels` and
-        `seg_num` do not apply. The best model of the bench_real benchmark.
     task : {'regression', 'classification'}, default='regression'
         :class:`~skmer.estimators.ADFFRegressor` or
         :class:`~skmer.estimators.ADFFClassifier` (e.g. quadrant labels).
@@ -125,7 +134,8 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
         (``crop_frames = round(crop / hop)`` of the estimator); None: the
         preset's. Larger than `duration` means no cropping.
     n_mels, memory, n_jobs
-        :class:`~skmer.features.LogMelTransformer` parameters.
+        :class:`~skmer.features.LogMelTransformer` parameters (`memory` and
+        `n_jobs` also of :class:`~skmer.pretrained.MusicnnLevels`).
     random_state : int or None
         Seed of the network initialisation, batch order and crops.
     verbose : int, default=0
@@ -138,7 +148,7 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
     -------
     Pipeline
         Steps ``mel``, ``stack``, ``adff``; e.g. tune ``stack__seg_num``
-        (``levels``, ``adff`` for ``preset='pretrained'``).
+        (``levels``, ``adff`` for ``preset='cpu'``).
     """
     from .estimators import ADFFClassifier, ADFFRegressor
     from .features import LogMelTransformer, SegmentStacker
@@ -148,23 +158,24 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
                         "task": [StrOptions(set(tasks))],
                         "crop": [None, Interval(Real, 0, None, closed="neither")]},
                        {"preset": preset, "task": task, "crop": crop}, "make_adff_pipeline")
-    if preset == "pretrained" and (seg_num, sr, hop) != (None, None, None):
-        raise ValueError("seg_num, sr and hop do not apply to preset='pretrained' (musicnn's "
-                         "own front end); leave them None")
+    if preset == "cpu" and (seg_num, sr, hop) != (None, None, None):
+        raise ValueError("seg_num, sr and hop do not apply to preset='cpu' (musicnn's own "
+                         "front end); leave them None, or use preset='scratch' for ADFF on "
+                         "the log-Mel")
     front = PRESET_FRONT_END[preset]
     sr = front["sr"] if sr is None else sr
     hop = front["hop"] if hop is None else hop
     seg_num = front["seg_num"] if seg_num is None else seg_num
     crop = front["crop"] if crop is None else crop
-    params = {"cpu": CPU_PRESET, "pretrained": PRETRAINED_PRESET}.get(preset, {}).copy()
-    if preset in ("cpu", "pretrained") and task == "regression":
+    params = _PRESET_ESTIMATOR.get(preset, {}).copy()
+    if preset in _PRESET_ESTIMATOR and task == "regression":
         params.update(CPU_REGRESSION)
     if crop is not None and (duration is None or crop < duration):
         params["crop_frames"] = int(round(crop / hop))
     params.update(random_state=random_state, verbose=verbose)
     params.update(adff_params)
-    if preset == "pretrained":
-        return _pretrained_adff_pipeline(tasks[task], params, duration, memory, n_jobs)
+    if preset == "cpu":
+        return _musicnn_levels_pipeline(tasks[task], params, duration, memory, n_jobs)
     return Pipeline([
         ("mel", LogMelTransformer(sr=sr, n_mels=n_mels, hop=hop, duration=duration,
                                   memory=memory, n_jobs=n_jobs)),
@@ -173,14 +184,14 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
     ])
 
 
-def _pretrained_adff_pipeline(estimator, params, duration, memory, n_jobs):
+def _musicnn_levels_pipeline(estimator, params, duration, memory, n_jobs):
     from .pretrained import LEVEL_SIZES, MusicnnLevels
     from .pretrained._musicnn import N_FRAMES
 
     patch_seconds = N_FRAMES * 256 / 16000
     if duration is None or not isinstance(duration, numbers.Real) or not duration > 0:
         raise ValueError(f"duration must be a positive number of seconds with "
-                         f"preset='pretrained', got {duration!r}")
+                         f"preset='cpu', got {duration!r}")
     n_patches = max(1, int(round(duration / patch_seconds)))
     return Pipeline([
         ("levels", MusicnnLevels(n_frames=n_patches * N_FRAMES, memory=memory, n_jobs=n_jobs)),

@@ -10,7 +10,7 @@ loop compares them all::
     from skmer.baselines import baseline_pipelines, make_adff_pipeline
     from skmer.metrics import mer_scoring
 
-    models = {"ADFF": make_adff_pipeline(seg_num=8, duration=10.0, preset="cpu"),
+    models = {"ADFF": make_adff_pipeline(duration=10.0, preset="cpu"),
               **baseline_pipelines(duration=10.0)}
     for name, model in models.items():
         res = cross_validate(model, paths, y, cv=KFold(5), scoring=mer_scoring())
@@ -64,7 +64,7 @@ from ._deep_pipelines import (
     CPU_REGRESSION,
     DAMFF_CPU_PRESET,
     PRESET_FRONT_END,
-    PRETRAINED_PRESET,
+    SCRATCH_PRESET,
     make_adff_pipeline,
     make_damff_pipeline,
     make_tagger_pipeline,
@@ -77,7 +77,7 @@ __all__ = [
     "CPU_REGRESSION",
     "DAMFF_CPU_PRESET",
     "PRESET_FRONT_END",
-    "PRETRAINED_PRESET",
+    "SCRATCH_PRESET",
     "PerTargetRegressor",
     "baseline_pipelines",
     "make_adff_pipeline",

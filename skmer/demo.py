@@ -1,13 +1,15 @@
 """skmer demo: ADFF against SVR / random-forest baselines on the built-in synthetic data.
 
 1. generates music-like clips with known valence and arousal (no download),
-2. cross-validates a CPU-sized ADFF pipeline and two baselines on the same file paths,
+2. cross-validates ADFF's cpu preset (on musicnn's pretrained levels, when musicnn is
+   installed), ADFF trained from scratch and two baselines on the same file paths,
 3. prints a comparison table and saves a valence-arousal plot and the fitted model,
 4. predicts the four real PMEmo clips when ``../shared/data/pmemo-sample`` is present.
 
 Run with ``skmer demo``, ``python -m skmer.demo`` or ``make demo``; outputs go to
 ``skmer_demo/``.
-Set ``SKMER_DEMO_CLIPS`` / ``SKMER_DEMO_EPOCHS`` to make it smaller or larger.
+Set ``SKMER_DEMO_CLIPS`` / ``SKMER_DEMO_EPOCHS`` (default: each preset's own) to make it
+smaller or larger.
 """
 
 from __future__ import annotations
@@ -35,25 +37,29 @@ from skmer.model_io import save_model
 
 OUT = Path(os.environ.get("SKMER_DEMO_OUTPUT", "skmer_demo"))
 N_CLIPS = int(os.environ.get("SKMER_DEMO_CLIPS", 120))
-EPOCHS = int(os.environ.get("SKMER_DEMO_EPOCHS", 30))
+EPOCHS = os.environ.get("SKMER_DEMO_EPOCHS")  # None: each preset's own (40 cpu, 30 scratch)
 DURATION = 10.0  # seconds per clip
 SR = 22050
 PMEMO = Path(os.environ.get("SKMER_TEST_DATA", Path(__file__).resolve().parents[2] / "shared"
                             / "data")) / "pmemo-sample"  # next to a source checkout
 
 
-def adff_pipeline(cache):
-    # the cpu recipe: 20 ms hops, seg_num 4, per-band input scaling, AdamW one-cycle;
-    # mel (n, 1, 500, 128) -> stack (n, 4, 125, 128) -> [valence, arousal]
-    return make_adff_pipeline(duration=DURATION, preset="cpu", sr=SR, memory=cache,
-                              random_state=0, verbose=1, max_epochs=EPOCHS)
+def _epochs():
+    return {} if EPOCHS is None else {"max_epochs": int(EPOCHS)}
 
 
-def pretrained_pipeline(cache):
-    # ADFF's fusion head on musicnn's frozen pretrained levels, each averaged over time
-    # (needs `pip install --no-deps musicnn`, which `make demo` installs)
-    return make_adff_pipeline(duration=DURATION, preset="pretrained", memory=cache,
-                              random_state=0, verbose=0)
+def cpu_pipeline(cache):
+    # the cpu recipe: ADFF's fusion head on musicnn's frozen pretrained levels, each averaged
+    # over time (needs `pip install --no-deps musicnn`, which `make demo` installs)
+    return make_adff_pipeline(duration=DURATION, preset="cpu", memory=cache,
+                              random_state=0, verbose=0, **_epochs())
+
+
+def scratch_pipeline(cache):
+    # the whole network from the log-Mel: 20 ms hops, seg_num 4, per-band input scaling,
+    # AdamW one-cycle; mel (n, 1, 500, 128) -> stack (n, 4, 125, 128) -> [valence, arousal]
+    return make_adff_pipeline(duration=DURATION, preset="scratch", sr=SR, memory=cache,
+                              random_state=0, verbose=1, **_epochs())
 
 
 def have_musicnn():
@@ -78,7 +84,7 @@ def report(name, y, pred, seconds):
     return "| " + " | ".join(cells) + " |"
 
 
-def plot_va(y, pred, path):
+def plot_va(y, pred, path, label):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -90,7 +96,7 @@ def plot_va(y, pred, path):
     for i in range(len(y)):
         ax.plot([y[i, 0], pred[i, 0]], [y[i, 1], pred[i, 1]], color="0.85", lw=0.6, zorder=1)
     ax.scatter(y[:, 0], y[:, 1], s=14, label="true", color="tab:blue", zorder=2)
-    ax.scatter(pred[:, 0], pred[:, 1], s=14, label="ADFF (held-out)", color="tab:orange",
+    ax.scatter(pred[:, 0], pred[:, 1], s=14, label=label, color="tab:orange",
                zorder=3)
     for (vx, ay), text in [((0.55, 0.9), "Q1 happy / excited"), ((-0.95, 0.9), "Q2 tense / angry"),
                            ((-0.95, -0.95), "Q3 sad / depressed"),
@@ -119,21 +125,30 @@ def main():
 
     rows = []
     print("Extracting features (cached in skmer_demo/feature_cache) ...")
-    adff_pipeline(cache).named_steps["mel"].set_params(verbose=1).fit_transform(X)
+    scratch_pipeline(cache).named_steps["mel"].set_params(verbose=1).fit_transform(X)
     AudioFeatures(duration=DURATION, memory=cache, verbose=1).fit_transform(X)
-
-    print(f"\nCross-validating ADFF (cpu preset: width 1/8, seg_num 4, {EPOCHS} epochs, 3 folds; "
-          "one epoch table per fold) ...")
-    t = time.perf_counter()
-    adff_pred = cross_val_predict(adff_pipeline(cache), X, y, cv=cv)
-    rows.append(report("ADFF (cpu preset)", y, adff_pred, time.perf_counter() - t))
-    print(rows[-1])
     if have_musicnn():
-        print("\nCross-validating ADFF on pretrained musicnn levels (preset='pretrained') ...")
+        cpu_pipeline(cache).named_steps["levels"].set_params(verbose=1).fit_transform(X)
+        print("\nCross-validating ADFF (cpu preset: its fusion head on musicnn's pretrained "
+              "levels, 3 folds) ...")
         t = time.perf_counter()
-        pred = cross_val_predict(pretrained_pipeline(cache), X, y, cv=cv)
-        rows.append(report("ADFF (pretrained preset)", y, pred, time.perf_counter() - t))
+        main_pred = cross_val_predict(cpu_pipeline(cache), X, y, cv=cv)
+        rows.append(report("ADFF (cpu preset)", y, main_pred, time.perf_counter() - t))
         print(rows[-1])
+        main_name, main_pipeline = "cpu", cpu_pipeline
+    else:
+        print("\n(musicnn is not installed: skipping ADFF's cpu preset, the recipe for real "
+              "music; install it with `pip install --no-deps musicnn`)")
+        main_name, main_pipeline = "scratch", scratch_pipeline
+
+    print("\nCross-validating ADFF (scratch preset: the whole network from the log-Mel, width "
+          "1/8, seg_num 4, 3 folds; one epoch table per fold) ...")
+    t = time.perf_counter()
+    pred = cross_val_predict(scratch_pipeline(cache), X, y, cv=cv)
+    rows.append(report("ADFF (scratch preset)", y, pred, time.perf_counter() - t))
+    print(rows[-1])
+    if main_name == "scratch":
+        main_pred = pred
     for name, model in baselines(cache).items():
         t = time.perf_counter()
         pred = cross_val_predict(model, X, y, cv=cv)
@@ -144,17 +159,17 @@ def main():
                        "|---|---|---|---|---|---|", *rows])
     print(f"\n3-fold cross-validated, {N_CLIPS} clips:\n\n{table}\n")
     (OUT / "comparison.md").write_text(table + "\n")
-    plot_va(y, adff_pred, OUT / "valence_arousal.png")
+    plot_va(y, main_pred, OUT / "valence_arousal.png", f"ADFF ({main_name} preset, held-out)")
     print(f"Valence-arousal plot: {OUT / 'valence_arousal.png'}")
 
-    print("\nFitting ADFF on all clips ...")
-    model = adff_pipeline(cache).fit(X, y)
+    print(f"\nFitting ADFF ({main_name} preset) on all clips ...")
+    model = main_pipeline(cache).fit(X, y)
     model_file = save_model(model, OUT / "adff.skmer", target_names=["valence", "arousal"])
     print(f"Fitted pipeline saved: {model_file}\n  try: skmer predict {model_file} song.mp3")
 
     if PMEMO.exists():
         pmemo = load_pmemo(PMEMO)
-        pred = model.predict(pmemo.paths)  # LogMelTransformer resamples the 44.1 kHz MP3s
+        pred = model.predict(pmemo.paths)  # the front end resamples the 44.1 kHz MP3s
         true_q, pred_q = va_to_quadrant(pmemo.target), va_to_quadrant(pred)
         print("\nReal PMEmo clips (a model trained on synthetic music; expect little):")
         print("| clip | true V, A | predicted V, A | true quadrant | predicted quadrant |")

@@ -10,7 +10,7 @@ from sklearn.svm import SVR
 from sklearn.utils.estimator_checks import check_estimator
 
 from skmer.baselines import (
-    CPU_PRESET,
+    SCRATCH_PRESET,
     PerTargetRegressor,
     baseline_pipelines,
     make_adff_pipeline,
@@ -108,20 +108,20 @@ def test_per_target_regressor_estimator_checks():
 
 
 def test_make_adff_pipeline_presets():
-    cpu = make_adff_pipeline(seg_num=8, duration=10.0, preset="cpu", use_se=False,
-                             max_epochs=3, random_state=1)
-    adff = cpu.named_steps["adff"]
+    scratch = make_adff_pipeline(seg_num=8, duration=10.0, preset="scratch", use_se=False,
+                                 max_epochs=3, random_state=1)
+    adff = scratch.named_steps["adff"]
     assert isinstance(adff, ADFFRegressor)
-    assert adff.width == CPU_PRESET["width"] and adff.lr == CPU_PRESET["lr"]
+    assert adff.width == SCRATCH_PRESET["width"] and adff.lr == SCRATCH_PRESET["lr"]
     assert adff.max_epochs == 3 and adff.use_se is False and adff.random_state == 1
-    assert cpu.named_steps["mel"].sr == 22050 and cpu.named_steps["mel"].duration == 10.0
-    assert cpu.named_steps["stack"].seg_num == 8
+    assert scratch.named_steps["mel"].sr == 22050 and scratch.named_steps["mel"].duration == 10.0
+    assert scratch.named_steps["stack"].seg_num == 8
     paper = make_adff_pipeline()
     ref = ADFFRegressor()
     for p in ("width", "lr", "max_epochs", "batch_size", "lr_milestones"):
         assert getattr(paper.named_steps["adff"], p) == getattr(ref, p)
     assert paper.named_steps["mel"].sr == 44100 and paper.named_steps["stack"].seg_num == 6
-    clf = make_adff_pipeline(task="classification", preset="cpu")
+    clf = make_adff_pipeline(task="classification", preset="scratch")
     assert isinstance(clf.named_steps["adff"], ADFFClassifier)
     with pytest.raises(ValueError, match="preset"):
         make_adff_pipeline(preset="gpu")
@@ -132,7 +132,7 @@ def test_make_adff_pipeline_presets():
 
 
 def test_adff_classifier_pipeline_on_quadrants(clips, cache):
-    model = make_adff_pipeline(seg_num=2, duration=DURATION, preset="cpu", sr=SR,
+    model = make_adff_pipeline(seg_num=2, duration=DURATION, preset="scratch", sr=SR,
                                n_mels=N_MELS, memory=cache, task="classification",
                                random_state=0, **TINY_ADFF)
     y4 = va_to_quadrant(clips.target)
@@ -141,7 +141,7 @@ def test_adff_classifier_pipeline_on_quadrants(clips, cache):
 
 
 def test_one_cross_validate_loop_over_all_models(clips, cache):
-    models = {"ADFF": make_adff_pipeline(seg_num=2, duration=DURATION, preset="cpu", sr=SR,
+    models = {"ADFF": make_adff_pipeline(seg_num=2, duration=DURATION, preset="scratch", sr=SR,
                                          n_mels=N_MELS, memory=cache, random_state=0,
                                          **TINY_ADFF),
               **_baselines(cache)}

@@ -193,24 +193,23 @@ def test_bench_real_smoke(tmp_path, monkeypatch):
     before = REAL_RESULTS.read_bytes() if REAL_RESULTS.exists() else None
     module = importlib.import_module("bench_real")
     results = tmp_path / "RESULTS.md"
-    out = module.main(["--smoke", "--data", str(root), "--models", "adff", "baselines",
-                       "pretrained",
+    out = module.main(["--smoke", "--data", str(root), "--models", "scratch", "baselines",
+                       "cpu",
                        "--cache", str(tmp_path / "cache"), "--results", str(results),
                        "--figures", str(tmp_path / "figures")])
     assert (REAL_RESULTS.read_bytes() if REAL_RESULTS.exists() else None) == before
-    assert set(out) >= {"ADFF (cpu preset)", "ADFF w/o SE", "ADFF w/o TFLM",
-                        "SVC (AudioFeatures)", "RF (log-Mel stats)"}
+    assert set(out) >= {"ADFF (scratch preset)", "ADFF (scratch) w/o SE",
+                        "ADFF (scratch) w/o TFLM", "SVC (AudioFeatures)", "RF (log-Mel stats)"}
     have_musicnn = importlib.util.find_spec("musicnn") is not None
-    if have_musicnn:  # the pretrained group runs only with musicnn installed
-        assert {"ADFF (pretrained preset)", "ADFF (pretrained) + TFLM",
-                "ADFF (pretrained) + TFLM w/o SE"} <= set(out)
+    if have_musicnn:  # the cpu group runs only with musicnn installed
+        assert {"ADFF (cpu preset)", "ADFF (cpu) + TFLM", "ADFF (cpu) + TFLM w/o SE"} <= set(out)
     for r in out.values():
         assert r["accuracy"].shape == (2,) and ((0 <= r["accuracy"]) & (r["accuracy"] <= 1)).all()
         assert len(r["y_pred"]) == 24 and set(r["y_pred"]) <= {"Q1", "Q2", "Q3", "Q4"}
     text = results.read_text()
-    assert "## bench_real (4q-dev, smoke)" in text and "| ADFF (cpu preset) |" in text
+    assert "## bench_real (4q-dev, smoke)" in text and "| ADFF (scratch preset) |" in text
     if have_musicnn:
-        assert "4Q accuracy, ADFF (pretrained preset) vs ADFF (cpu preset):" in text
+        assert "4Q accuracy, ADFF (cpu preset) vs ADFF (scratch preset):" in text
     assert "best baseline" in text and "Trained on the binary labels" in text
     for stem in ("bench_real_confusion_smoke", "bench_real_curves_smoke"):
         assert (tmp_path / "figures" / f"{stem}.png").stat().st_size > 5000

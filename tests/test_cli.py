@@ -11,7 +11,8 @@ import pytest
 
 from skmer.cli import main
 
-TINY = ["--duration", "2", "--seg-num", "2", "--n-mels", "32", "--width", "0.0625",
+TINY = ["--preset", "scratch", "--duration", "2", "--seg-num", "2", "--n-mels", "32",
+        "--width", "0.0625",
         "--epochs", "1", "--batch-size", "4", "--device", "cpu", "-q"]
 
 
@@ -186,34 +187,34 @@ def test_train_presets_build_the_factory_pipelines():
         args = make_parser().parse_args(["train", "data", "-o", "m.skmer", *options])
         return build_pipeline(args, task=task)
 
-    cpu = built()
-    assert [n for n, _ in cpu.steps] == ["mel", "stack", "adff"]
-    mel, adff = cpu.named_steps["mel"], cpu.named_steps["adff"]
-    assert (mel.sr, mel.hop, cpu.named_steps["stack"].seg_num) == (22050, 0.02, 4)
+    cpu = built(task="classification")
+    assert [n for n, _ in cpu.steps] == ["levels", "adff"]
+    assert cpu.named_steps["adff"].levels == (816, 306, 128, 128, 128)
+    assert (cpu.named_steps["adff"].lr, cpu.named_steps["adff"].max_epochs) == (1e-3, 40)
+    scratch = built("--preset", "scratch")
+    assert [n for n, _ in scratch.steps] == ["mel", "stack", "adff"]
+    mel, adff = scratch.named_steps["mel"], scratch.named_steps["adff"]
+    assert (mel.sr, mel.hop, scratch.named_steps["stack"].seg_num) == (22050, 0.02, 4)
     assert (adff.lr, adff.max_epochs, adff.lr_schedule, adff.input_scaling) == (
         3e-3, 30, "onecycle", "band")
-    tuned = built("--epochs", "3", "--seg-num", "2", "--lr-decay").named_steps
+    tuned = built("--preset", "scratch", "--epochs", "3", "--seg-num", "2",
+                  "--lr-decay").named_steps
     assert tuned["adff"].max_epochs == 3 and tuned["stack"].seg_num == 2
     assert tuned["adff"].lr_schedule == "multistep" and tuned["adff"].lr_milestones[0] == 20
-    pretrained = built("--preset", "pretrained", task="classification")
-    assert [n for n, _ in pretrained.steps] == ["levels", "adff"]
-    assert pretrained.named_steps["adff"].levels == (816, 306, 128, 128, 128)
 
 
-def test_train_pretrained_preset_rejects_front_end_options(tmp_path, capsys):
+def test_train_cpu_preset_rejects_front_end_options(tmp_path, capsys):
     from skmer.cli import main
 
     csv = tmp_path / "labels.csv"
     csv.write_text("path,valence,arousal\n")
-    code = main(["train", str(csv), "-o", str(tmp_path / "m.skmer"), "--preset", "pretrained",
-                 "--seg-num", "4"])
+    code = main(["train", str(csv), "-o", str(tmp_path / "m.skmer"), "--seg-num", "4"])
     err = capsys.readouterr().err
-    assert code == 2 and "do not apply to preset='pretrained'" in err
+    assert code == 2 and "do not apply to preset='cpu'" in err and "preset='scratch'" in err
     assert "Traceback" not in err
 
 
-def test_train_pretrained_preset_without_musicnn_says_how_to_install(tmp_path, capsys,
-                                                                     monkeypatch):
+def test_train_cpu_preset_without_musicnn_says_how_to_install(tmp_path, capsys, monkeypatch):
     import importlib.util
 
     from skmer.cli import main
@@ -223,6 +224,7 @@ def test_train_pretrained_preset_without_musicnn_says_how_to_install(tmp_path, c
                         lambda name, *a: None if name == "musicnn" else real(name, *a))
     csv = tmp_path / "labels.csv"
     csv.write_text("path,valence,arousal\n")
-    code = main(["train", str(csv), "-o", str(tmp_path / "m.skmer"), "--preset", "pretrained"])
+    code = main(["train", str(csv), "-o", str(tmp_path / "m.skmer")])  # the default preset
     err = capsys.readouterr().err
     assert code == 2 and "pip install --no-deps musicnn" in err and "Traceback" not in err
+    assert "--preset scratch" in err

@@ -12,8 +12,9 @@ from conftest import write_tone
 
 from skmer.cli import main
 
-FAST = ["--sr", "8000", "--duration", "2", "--n-mels", "32", "--seg-num", "2", "--width",
-        "0.0625", "--epochs", "1", "--batch-size", "4", "--device", "cpu"]
+FAST = ["--preset", "scratch", "--sr", "8000", "--duration", "2", "--n-mels", "32",
+        "--seg-num", "2", "--width", "0.0625", "--epochs", "1", "--batch-size", "4",
+        "--device", "cpu"]
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -17,6 +17,7 @@ def test_demo_runs_from_the_package(tmp_path):
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     table = (tmp_path / "out" / "comparison.md").read_text()
-    assert "| ADFF (cpu preset) |" in table and "| SVR (AudioFeatures) |" in table
+    assert "| ADFF (cpu preset) |" in table and "| ADFF (scratch preset) |" in table
+    assert "| SVR (AudioFeatures) |" in table
     assert (tmp_path / "out" / "adff.skmer").stat().st_size > 0
     assert (tmp_path / "out" / "valence_arousal.png").stat().st_size > 5000

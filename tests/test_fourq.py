@@ -250,7 +250,8 @@ def test_missing_files_and_bad_arguments(fourq_root, tmp_path):
 
 # ----------------------------------------------------------------------------- CLI
 
-TINY = ["--duration", "2", "--seg-num", "2", "--n-mels", "32", "--width", "0.0625",
+TINY = ["--preset", "scratch", "--duration", "2", "--seg-num", "2", "--n-mels", "32",
+        "--width", "0.0625",
         "--epochs", "1", "--batch-size", "4", "--sr", "16000", "--device", "cpu", "-q"]
 
 

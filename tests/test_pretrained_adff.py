@@ -70,14 +70,14 @@ def test_classifier_learns_from_levels_with_crops():
     assert clf.module_.input_mean.shape == (13,)
 
 
-def test_pretrained_preset_head_learns_from_levels():
-    # PRETRAINED_PRESET as make_adff_pipeline(preset='pretrained') sets it: no TFLM, each
+def test_cpu_preset_head_learns_from_levels():
+    # CPU_PRESET as make_adff_pipeline(preset='cpu') sets it: no TFLM, each
     # level averaged over time, then the fusion head
-    from skmer.baselines import PRETRAINED_PRESET
+    from skmer.baselines import CPU_PRESET
 
-    assert PRETRAINED_PRESET["use_tflm"] is False
+    assert CPU_PRESET["use_tflm"] is False
     X, y = make_levels(240, seed=0)
-    clf = ADFFClassifier(levels=LEVELS, **{**PRETRAINED_PRESET, "max_epochs": 15},
+    clf = ADFFClassifier(levels=LEVELS, **{**CPU_PRESET, "max_epochs": 15},
                          crop_frames=12, random_state=0, verbose=0)
     clf.fit(X[:160], y[:160])
     assert clf.module_.tflm is None
@@ -134,19 +134,19 @@ def test_musicnn_levels_are_block_statistics_of_the_network(tmp_path):
 
 
 @needs_musicnn
-def test_pretrained_preset_pipeline_on_real_audio(tmp_path, pmemo_mp3s):
+def test_cpu_preset_pipeline_on_real_audio(tmp_path, pmemo_mp3s):
     from skmer.baselines import make_adff_pipeline
     from skmer.exceptions import FeatureExtractionError
     from skmer.model_io import load_model, save_model
 
-    pipe = make_adff_pipeline(duration=12.0, preset="pretrained", task="classification",
+    pipe = make_adff_pipeline(duration=12.0, preset="cpu", task="classification",
                               memory=str(tmp_path / "cache"), max_epochs=2, random_state=0)
     assert [name for name, _ in pipe.steps] == ["levels", "adff"]
     adff = pipe.named_steps["adff"]
     assert adff.crop_frames == 20 and adff.levels == (816, 306, 128, 128, 128)
     assert adff.use_tflm is False
     # use_tflm=True alone brings back the TFLM with its measured sizes
-    tflm = make_adff_pipeline(duration=12.0, preset="pretrained", use_tflm=True).named_steps["adff"]
+    tflm = make_adff_pipeline(duration=12.0, preset="cpu", use_tflm=True).named_steps["adff"]
     assert (tflm.use_tflm, tflm.lstm_hidden, tflm.lstm_summary) == (True, 32, "mean")
     y = ["Q1", "Q2", "Q1", "Q2"]
     proba = pipe.fit(pmemo_mp3s, y).predict_proba(pmemo_mp3s)
@@ -156,5 +156,5 @@ def test_pretrained_preset_pipeline_on_real_audio(tmp_path, pmemo_mp3s):
     np.testing.assert_allclose(load_model(path).predict_proba(pmemo_mp3s), proba, atol=1e-6)
     with pytest.raises(FeatureExtractionError, match="missing.mp3"):
         pipe.predict([*pmemo_mp3s, str(tmp_path / "missing.mp3")])
-    with pytest.raises(ValueError, match="do not apply to preset='pretrained'"):
-        make_adff_pipeline(seg_num=4, preset="pretrained")
+    with pytest.raises(ValueError, match="do not apply to preset='cpu'"):
+        make_adff_pipeline(seg_num=4, preset="cpu")

@@ -1,5 +1,5 @@
 """The ADFF training recipe: crops and window aggregation, input scaling, schedules,
-early stopping, mixup/masking, and that the cpu recipe learns what the old defaults did not."""
+early stopping, mixup/masking, and that the scratch recipe learns what the old defaults did not."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skmer.baselines import CPU_PRESET, make_adff_pipeline
+from skmer.baselines import SCRATCH_PRESET, make_adff_pipeline
 from skmer.estimators import ADFFClassifier, ADFFRegressor
 from skmer.estimators._training import (
     OneCycleLambda,
@@ -187,8 +187,8 @@ def _band_signal(n, rng):
     return X, y
 
 
-def test_cpu_recipe_learns_a_signal_the_old_defaults_did_not():
-    """Held-out accuracy: the cpu preset's estimator settings against the old cpu preset."""
+def test_scratch_recipe_learns_a_signal_the_old_defaults_did_not():
+    """Held-out accuracy: the scratch preset's estimator settings against the old defaults."""
     rng = np.random.default_rng(0)
     X, y = _band_signal(96, rng)
     X_test, y_test = _band_signal(64, rng)
@@ -197,7 +197,7 @@ def test_cpu_recipe_learns_a_signal_the_old_defaults_did_not():
     common = dict(width=1 / 16, lstm_hidden=8, batch_size=16, max_epochs=6, verbose=0,
                   random_state=0)
     old = ADFFClassifier(lr=1e-3, lr_milestones=None, **common).fit(Xs, y)
-    recipe = {k: v for k, v in CPU_PRESET.items()
+    recipe = {k: v for k, v in SCRATCH_PRESET.items()
               if k not in ("width", "max_epochs", "batch_size")}
     new = ADFFClassifier(crop_frames=64, **recipe, **common).fit(Xs, y)
     acc_old = np.mean(old.predict(Xs_test) == y_test)
@@ -206,14 +206,15 @@ def test_cpu_recipe_learns_a_signal_the_old_defaults_did_not():
     assert acc_new >= acc_old + 0.4, (acc_old, acc_new)  # measured: old 0.34
 
 
-def test_cpu_pipeline_derives_the_crop_from_the_front_end():
-    pipe = make_adff_pipeline(duration=30.0, preset="cpu", task="classification")
+def test_scratch_pipeline_derives_the_crop_from_the_front_end():
+    pipe = make_adff_pipeline(duration=30.0, preset="scratch", task="classification")
     assert pipe.named_steps["mel"].hop == 0.02 and pipe.named_steps["stack"].seg_num == 4
     assert pipe.named_steps["adff"].crop_frames == 500  # 10 s at 20 ms
-    assert make_adff_pipeline(duration=8.0, preset="cpu").named_steps["adff"].crop_frames is None
+    short = make_adff_pipeline(duration=8.0, preset="scratch")
+    assert short.named_steps["adff"].crop_frames is None
     assert make_adff_pipeline(preset="paper").named_steps["adff"].crop_frames is None
     with pytest.raises(ValueError, match="crop"):
-        make_adff_pipeline(preset="cpu", crop=-1)
+        make_adff_pipeline(preset="scratch", crop=-1)
 
 
 @settings(max_examples=30, deadline=None)

@@ -98,10 +98,15 @@ def build_pipeline(args, task="regression", **params):
     if args.lr_decay:
         params.update(lr_schedule="multistep", lr_milestones=PAPER_LR_MILESTONES)
     front = {"sr": args.sr, "seg_num": args.seg_num}
-    if args.preset == "pretrained":
-        from ..pretrained import find_musicnn
+    if args.preset == "cpu":
+        from ..pretrained import MusicnnNotInstalledError, find_musicnn
 
-        find_musicnn()  # the install command now, not after the dataset is read
+        try:  # the install command now, not after the dataset is read
+            find_musicnn()
+        except MusicnnNotInstalledError as exc:
+            raise MusicnnNotInstalledError(
+                f"{exc}\nor train ADFF from the log-Mel instead, which needs no extra "
+                "package and is less accurate on real music: --preset scratch") from None
     else:
         front["n_mels"] = args.n_mels or 128
     return make_adff_pipeline(duration=args.duration, preset=args.preset, task=task,

@@ -18,21 +18,22 @@ def _add_model_options(parser):
     g = parser.add_argument_group("model")
     g.add_argument("--layout", choices=["auto", "pmemo", "deam", "4q", "csv"], default="auto",
                    help="dataset layout (default: detected); 4q trains a quadrant classifier")
-    g.add_argument("--preset", choices=["cpu", "pretrained", "paper"], default="cpu",
-                   help="ADFF recipe (skmer.baselines.make_adff_pipeline): cpu (default; from "
-                        "scratch, minutes on a CPU), pretrained (on musicnn's pretrained "
-                        "levels; needs `pip install --no-deps musicnn`; best on real music) "
-                        "or paper (the paper's protocol, GPU work); the options below "
-                        "override it")
+    g.add_argument("--preset", choices=["cpu", "scratch", "paper"], default="cpu",
+                   help="ADFF recipe (skmer.baselines.make_adff_pipeline): cpu (default; ADFF "
+                        "on musicnn's pretrained levels, best on real music, minutes on a "
+                        "CPU; needs `pip install --no-deps musicnn`), scratch (the whole "
+                        "network trained from the log-Mel, no extra package) or paper (the "
+                        "paper's protocol, GPU work); the options below override it")
     g.add_argument("--seg-num", type=_positive_int, default=None,
-                   help="segments stacked as channels (the preset's: 4 for cpu, 6 for paper)")
+                   help="segments stacked as channels (the preset's: 4 for scratch, 6 for "
+                        "paper; not for cpu)")
     g.add_argument("--width", type=_positive_float, default=None,
-                   help="channel multiplier of the VGG16 trunk; 1.0 is the paper (cpu and "
-                        "DAMFF: 0.125)")
+                   help="channel multiplier of the VGG16 trunk; 1.0 is the paper (scratch "
+                        "and DAMFF: 0.125; not for cpu, which has no trunk)")
     g.add_argument("--epochs", type=_positive_int, default=None,
-                   help="training epochs (the preset's: 30 cpu, 40 pretrained; DAMFF 20)")
+                   help="training epochs (the preset's: 40 cpu, 30 scratch; DAMFF 20)")
     g.add_argument("--lr", type=_positive_float, default=None,
-                   help="learning rate (the preset's: 3e-3 cpu, 1e-3 pretrained and DAMFF)")
+                   help="learning rate (the preset's: 1e-3 cpu and DAMFF, 3e-3 scratch)")
     g.add_argument("--batch-size", type=_positive_int, default=None,
                    help="the preset's (16; paper 32)")
     g.add_argument("--lr-decay", action="store_true",
@@ -41,7 +42,8 @@ def _add_model_options(parser):
     g.add_argument("--duration", type=_positive_float, default=20.0,
                    help="seconds per clip (20; with --dynamic the annotated span is used)")
     g.add_argument("--sr", type=_positive_int, default=None,
-                   help="sampling rate in Hz (the preset's: 22050 cpu, 44100 paper and DAMFF)")
+                   help="sampling rate in Hz (the preset's: 22050 scratch, 44100 paper and "
+                        "DAMFF; not for cpu)")
     g.add_argument("--n-mels", type=_positive_int, default=None, help="Mel bands (128)")
     g.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
     g.add_argument("--seed", type=int, default=0)

@@ -9,7 +9,7 @@ the timbral (408 channels) and temporal (153) front-end filters and the three
 mid-end convolution layers (64 each, ``cnn1``-``cnn3``). This transformer
 computes them once per file (cached with `memory`) so that
 ``ADFFClassifier(levels=LEVEL_SIZES)`` trains only the TFLM and the head
-(only the head with ``use_tflm=False``, the ``preset='pretrained'`` recipe).
+(only the head with ``use_tflm=False``, the ``preset='cpu'`` recipe).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ class MusicnnLevels(MusicnnTransformer):
     The frozen, pretrained counterpart of ADFF's SFLM, for
     ``ADFFClassifier(levels=LEVEL_SIZES)`` /
     ``ADFFRegressor(levels=LEVEL_SIZES)`` (or
-    ``make_adff_pipeline(preset='pretrained')``). Each input is decoded at
+    ``make_adff_pipeline(preset='cpu')``). Each input is decoded at
     16 kHz mono, turned into musicnn's log-mel and its centre `n_frames`
     frames (zero-padded when shorter) cut into 3 s patches of 187 frames, as
     :class:`MusicnnEmbedding` does. The pretrained network's front and mid
