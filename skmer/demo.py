@@ -127,28 +127,25 @@ def main():
     print("Extracting features (cached in skmer_demo/feature_cache) ...")
     scratch_pipeline(cache).named_steps["mel"].set_params(verbose=1).fit_transform(X)
     AudioFeatures(duration=DURATION, memory=cache, verbose=1).fit_transform(X)
+    deep = {}  # preset -> (pipeline factory, what it is); the first is the one kept
     if have_musicnn():
         cpu_pipeline(cache).named_steps["levels"].set_params(verbose=1).fit_transform(X)
-        print("\nCross-validating ADFF (cpu preset: its fusion head on musicnn's pretrained "
-              "levels, 3 folds) ...")
-        t = time.perf_counter()
-        main_pred = cross_val_predict(cpu_pipeline(cache), X, y, cv=cv)
-        rows.append(report("ADFF (cpu preset)", y, main_pred, time.perf_counter() - t))
-        print(rows[-1])
-        main_name, main_pipeline = "cpu", cpu_pipeline
+        deep["cpu"] = (cpu_pipeline, "its fusion head on musicnn's pretrained levels")
     else:
         print("\n(musicnn is not installed: skipping ADFF's cpu preset, the recipe for real "
               "music; install it with `pip install --no-deps musicnn`)")
-        main_name, main_pipeline = "scratch", scratch_pipeline
-
-    print("\nCross-validating ADFF (scratch preset: the whole network from the log-Mel, width "
-          "1/8, seg_num 4, 3 folds; one epoch table per fold) ...")
-    t = time.perf_counter()
-    pred = cross_val_predict(scratch_pipeline(cache), X, y, cv=cv)
-    rows.append(report("ADFF (scratch preset)", y, pred, time.perf_counter() - t))
-    print(rows[-1])
-    if main_name == "scratch":
-        main_pred = pred
+    deep["scratch"] = (scratch_pipeline, "the whole network from the log-Mel, width 1/8, "
+                                         "seg_num 4; one epoch table per fold")
+    predictions = {}
+    for preset, (pipeline, what) in deep.items():
+        print(f"\nCross-validating ADFF ({preset} preset: {what}; 3 folds) ...")
+        t = time.perf_counter()
+        predictions[preset] = cross_val_predict(pipeline(cache), X, y, cv=cv)
+        rows.append(report(f"ADFF ({preset} preset)", y, predictions[preset],
+                           time.perf_counter() - t))
+        print(rows[-1])
+    main_name = next(iter(deep))
+    main_pipeline, main_pred = deep[main_name][0], predictions[main_name]
     for name, model in baselines(cache).items():
         t = time.perf_counter()
         pred = cross_val_predict(model, X, y, cv=cv)
