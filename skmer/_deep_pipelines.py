@@ -89,7 +89,7 @@ _PRESET_ESTIMATOR = {"cpu": CPU_PRESET, "scratch": SCRATCH_PRESET}
 
 
 def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="regression",
-                       sr=None, hop=None, crop=None, n_mels=128, memory=None, n_jobs=None,
+                       sr=None, hop=None, crop=None, n_mels=None, memory=None, n_jobs=None,
                        random_state=None, verbose=0, **adff_params):
     """ADFF pipeline: pretrained musicnn levels or LogMelTransformer -> SegmentStacker, then ADFF.
 
@@ -133,9 +133,11 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
         Length in seconds of the random training windows
         (``crop_frames = round(crop / hop)`` of the estimator); None: the
         preset's. Larger than `duration` means no cropping.
-    n_mels, memory, n_jobs
-        :class:`~skmer.features.LogMelTransformer` parameters (`memory` and
-        `n_jobs` also of :class:`~skmer.pretrained.MusicnnLevels`).
+    n_mels : int or None, default=None
+        Mel bands of :class:`~skmer.features.LogMelTransformer`; None: 128.
+    memory, n_jobs
+        :class:`~skmer.features.LogMelTransformer` parameters (also of
+        :class:`~skmer.pretrained.MusicnnLevels`).
     random_state : int or None
         Seed of the network initialisation, batch order and crops.
     verbose : int, default=0
@@ -158,10 +160,10 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
                         "task": [StrOptions(set(tasks))],
                         "crop": [None, Interval(Real, 0, None, closed="neither")]},
                        {"preset": preset, "task": task, "crop": crop}, "make_adff_pipeline")
-    if preset == "cpu" and (seg_num, sr, hop) != (None, None, None):
-        raise ValueError("seg_num, sr and hop do not apply to preset='cpu' (musicnn's own "
-                         "front end); leave them None, or use preset='scratch' for ADFF on "
-                         "the log-Mel")
+    if preset == "cpu" and (seg_num, sr, hop, n_mels) != (None, None, None, None):
+        raise ValueError("seg_num, sr, hop and n_mels do not apply to preset='cpu' (musicnn's "
+                         "own front end); leave them None, or use preset='scratch' for ADFF "
+                         "on the log-Mel")
     front = PRESET_FRONT_END[preset]
     sr = front["sr"] if sr is None else sr
     hop = front["hop"] if hop is None else hop
@@ -177,7 +179,8 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
     if preset == "cpu":
         return _musicnn_levels_pipeline(tasks[task], params, duration, memory, n_jobs)
     return Pipeline([
-        ("mel", LogMelTransformer(sr=sr, n_mels=n_mels, hop=hop, duration=duration,
+        ("mel", LogMelTransformer(sr=sr, n_mels=128 if n_mels is None else n_mels, hop=hop,
+                                  duration=duration,
                                   memory=memory, n_jobs=n_jobs)),
         ("stack", SegmentStacker(seg_num=seg_num)),
         ("adff", tasks[task](**params)),

@@ -208,10 +208,11 @@ def test_train_cpu_preset_rejects_front_end_options(tmp_path, capsys):
 
     csv = tmp_path / "labels.csv"
     csv.write_text("path,valence,arousal\n")
-    code = main(["train", str(csv), "-o", str(tmp_path / "m.skmer"), "--seg-num", "4"])
-    err = capsys.readouterr().err
-    assert code == 2 and "do not apply to preset='cpu'" in err and "preset='scratch'" in err
-    assert "Traceback" not in err
+    for option in (["--seg-num", "4"], ["--n-mels", "64"], ["--sr", "22050"]):
+        code = main(["train", str(csv), "-o", str(tmp_path / "m.skmer"), *option])
+        err = capsys.readouterr().err
+        assert code == 2 and "do not apply to preset='cpu'" in err and "preset='scratch'" in err
+        assert "Traceback" not in err
 
 
 def test_train_cpu_preset_without_musicnn_says_how_to_install(tmp_path, capsys, monkeypatch):

@@ -156,5 +156,6 @@ def test_cpu_preset_pipeline_on_real_audio(tmp_path, pmemo_mp3s):
     np.testing.assert_allclose(load_model(path).predict_proba(pmemo_mp3s), proba, atol=1e-6)
     with pytest.raises(FeatureExtractionError, match="missing.mp3"):
         pipe.predict([*pmemo_mp3s, str(tmp_path / "missing.mp3")])
-    with pytest.raises(ValueError, match="do not apply to preset='cpu'"):
-        make_adff_pipeline(seg_num=4, preset="cpu")
+    for front_end in ({"seg_num": 4}, {"sr": 22050}, {"hop": 0.01}, {"n_mels": 64}):
+        with pytest.raises(ValueError, match="do not apply to preset='cpu'"):
+            make_adff_pipeline(preset="cpu", **front_end)

@@ -44,7 +44,8 @@ def _add_model_options(parser):
     g.add_argument("--sr", type=_positive_int, default=None,
                    help="sampling rate in Hz (the preset's: 22050 scratch, 44100 paper and "
                         "DAMFF; not for cpu)")
-    g.add_argument("--n-mels", type=_positive_int, default=None, help="Mel bands (128)")
+    g.add_argument("--n-mels", type=_positive_int, default=None,
+                   help="Mel bands (128; not for cpu)")
     g.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--cache", default=None, help="folder caching decoded log-Mel spectrograms")
