@@ -584,13 +584,13 @@ def verdict(results):
         a, b = results[adff[0]]["accuracy"], results[adff[1]]["accuracy"]
         lines.append(f"- **4Q accuracy, {adff[0]} vs {adff[1]}:** {a.mean():.3f} vs "
                      f"{b.mean():.3f} (difference {paired(a, b)}).")
+    pools = {"best baseline": base}
     handcrafted = [n for n in base if "musicnn" not in n]
+    if handcrafted and handcrafted != base:  # the musicnn baselines ran too
+        pools["best hand-crafted-feature baseline"] = handcrafted
     for key, label in (("accuracy", "4Q accuracy"), ("arousal", "binary arousal"),
                        ("valence", "binary valence")):
-        for pool, which in ((base, "best baseline"),
-                            (handcrafted, "best hand-crafted-feature baseline")):
-            if not pool or (which != "best baseline" and pool == base):
-                continue
+        for which, pool in pools.items():
             best = max(pool, key=lambda n: results[n][key].mean())
             a, b = results[adff[0]][key], results[best][key]
             lines.append(f"- **{label}:** {adff[0]} {a.mean():.3f} vs {which} {best} "

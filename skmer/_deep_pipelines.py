@@ -76,13 +76,14 @@ SCRATCH_PRESET = {
 #: synthetic data the from-scratch arousal R² rose from 0.42 to 0.59 with it).
 CPU_REGRESSION = {"target_scaling": True}
 
-#: Front end of each preset: sampling rate (Hz), STFT hop (s), segments stacked
-#: as channels, and the random-crop training window (s; None: the whole input).
-#: ``'cpu'`` uses musicnn's own front end (16 kHz, levels every 0.496 s).
+#: Front end of each preset: sampling rate (Hz), STFT hop (s), Mel bands,
+#: segments stacked as channels, and the random-crop training window (s; None:
+#: the whole input). ``'cpu'`` is musicnn's own front end (16 kHz, 96 bands,
+#: levels every 0.496 s), which its pipeline does not let you change.
 PRESET_FRONT_END = {
-    "paper": {"sr": 44100, "hop": 0.01, "seg_num": 6, "crop": None},
-    "scratch": {"sr": 22050, "hop": 0.02, "seg_num": 4, "crop": 10.0},
-    "cpu": {"sr": 16000, "hop": 31 * 256 / 16000, "seg_num": 1, "crop": 10.0},
+    "paper": {"sr": 44100, "hop": 0.01, "n_mels": 128, "seg_num": 6, "crop": None},
+    "scratch": {"sr": 22050, "hop": 0.02, "n_mels": 128, "seg_num": 4, "crop": 10.0},
+    "cpu": {"sr": 16000, "hop": 31 * 256 / 16000, "n_mels": 96, "seg_num": 1, "crop": 10.0},
 }
 
 _PRESET_ESTIMATOR = {"cpu": CPU_PRESET, "scratch": SCRATCH_PRESET}
@@ -110,8 +111,9 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
         one 64-unit FC layer, AdamW 1e-3 one-cycle, 40 epochs, random 10 s
         training windows whose predictions are averaged over the whole
         input, standardised targets for regression (:data:`CPU_REGRESSION`)).
-        Needs ``pip install --no-deps musicnn`` (the weights; ``fit`` says so
-        when it is missing); `sr`, `hop`, `n_mels` and `seg_num` do not
+        Needs ``pip install --no-deps musicnn`` (the weights; without it this
+        function raises :class:`~skmer.pretrained.MusicnnNotInstalledError`
+        with the install command); `sr`, `hop`, `n_mels` and `seg_num` do not
         apply. The best model of the bench_real benchmark.
         ``'scratch'``: the whole network trained from the log-Mel at CPU
         scale, :data:`SCRATCH_PRESET` -- width 1/8, per-band input scaling,
@@ -134,7 +136,8 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
         (``crop_frames = round(crop / hop)`` of the estimator); None: the
         preset's. Larger than `duration` means no cropping.
     n_mels : int or None, default=None
-        Mel bands of :class:`~skmer.features.LogMelTransformer`; None: 128.
+        Mel bands of :class:`~skmer.features.LogMelTransformer`; None: the
+        preset's (128).
     memory, n_jobs
         :class:`~skmer.features.LogMelTransformer` parameters (also of
         :class:`~skmer.pretrained.MusicnnLevels`).
@@ -151,6 +154,15 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
     Pipeline
         Steps ``mel``, ``stack``, ``adff``; e.g. tune ``stack__seg_num``
         (``levels``, ``adff`` for ``preset='cpu'``).
+
+    Raises
+    ------
+    ValueError
+        An unknown `preset` or `task`, a non-positive `crop`, or `seg_num`,
+        `sr`, `hop` or `n_mels` with ``preset='cpu'``.
+    skmer.pretrained.MusicnnNotInstalledError
+        ``preset='cpu'`` without the ``musicnn`` package: the install
+        command, and ``preset='scratch'`` as the alternative.
     """
     from .estimators import ADFFClassifier, ADFFRegressor
     from .features import LogMelTransformer, SegmentStacker
@@ -167,6 +179,7 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
     front = PRESET_FRONT_END[preset]
     sr = front["sr"] if sr is None else sr
     hop = front["hop"] if hop is None else hop
+    n_mels = front["n_mels"] if n_mels is None else n_mels
     seg_num = front["seg_num"] if seg_num is None else seg_num
     crop = front["crop"] if crop is None else crop
     params = _PRESET_ESTIMATOR.get(preset, {}).copy()
@@ -179,8 +192,7 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
     if preset == "cpu":
         return _musicnn_levels_pipeline(tasks[task], params, duration, memory, n_jobs)
     return Pipeline([
-        ("mel", LogMelTransformer(sr=sr, n_mels=128 if n_mels is None else n_mels, hop=hop,
-                                  duration=duration,
+        ("mel", LogMelTransformer(sr=sr, n_mels=n_mels, hop=hop, duration=duration,
                                   memory=memory, n_jobs=n_jobs)),
         ("stack", SegmentStacker(seg_num=seg_num)),
         ("adff", tasks[task](**params)),
@@ -188,8 +200,16 @@ def make_adff_pipeline(seg_num=None, duration=20.0, *, preset="paper", task="reg
 
 
 def _musicnn_levels_pipeline(estimator, params, duration, memory, n_jobs):
-    from .pretrained import LEVEL_SIZES, MusicnnLevels
+    from .pretrained import LEVEL_SIZES, MusicnnLevels, MusicnnNotInstalledError, find_musicnn
     from .pretrained._musicnn import N_FRAMES
+
+    try:  # say it now, with the alternative, rather than at fit after the audio is read
+        find_musicnn()
+    except MusicnnNotInstalledError as exc:
+        raise MusicnnNotInstalledError(
+            f"{exc}\nor use preset='scratch' (CLI: --preset scratch): ADFF trained from the "
+            "log-Mel, which needs no extra package and is less accurate on real music"
+        ) from None
 
     patch_seconds = N_FRAMES * 256 / 16000
     if duration is None or not isinstance(duration, numbers.Real) or not duration > 0:

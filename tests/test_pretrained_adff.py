@@ -159,3 +159,18 @@ def test_cpu_preset_pipeline_on_real_audio(tmp_path, pmemo_mp3s):
     for front_end in ({"seg_num": 4}, {"sr": 22050}, {"hop": 0.01}, {"n_mels": 64}):
         with pytest.raises(ValueError, match="do not apply to preset='cpu'"):
             make_adff_pipeline(preset="cpu", **front_end)
+
+
+def test_cpu_preset_without_musicnn_names_the_install_and_the_alternative(monkeypatch):
+    import importlib.util
+
+    from skmer.baselines import make_adff_pipeline
+    from skmer.pretrained import MusicnnNotInstalledError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "musicnn" else real(name, *a))
+    with pytest.raises(MusicnnNotInstalledError,
+                       match=r"(?s)pip install --no-deps musicnn.*preset='scratch'"):
+        make_adff_pipeline(duration=30.0, preset="cpu")
+    assert make_adff_pipeline(duration=30.0, preset="scratch").steps[0][0] == "mel"

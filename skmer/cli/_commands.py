@@ -98,15 +98,6 @@ def build_pipeline(args, task="regression", **params):
     if args.lr_decay:
         params.update(lr_schedule="multistep", lr_milestones=PAPER_LR_MILESTONES)
     front = {"sr": args.sr, "seg_num": args.seg_num, "n_mels": args.n_mels}
-    if args.preset == "cpu":
-        from ..pretrained import MusicnnNotInstalledError, find_musicnn
-
-        try:  # the install command now, not after the dataset is read
-            find_musicnn()
-        except MusicnnNotInstalledError as exc:
-            raise MusicnnNotInstalledError(
-                f"{exc}\nor train ADFF from the log-Mel instead, which needs no extra "
-                "package and is less accurate on real music: --preset scratch") from None
     return make_adff_pipeline(duration=args.duration, preset=args.preset, task=task,
                               memory=args.cache, n_jobs=args.jobs, random_state=args.seed,
                               verbose=0 if args.quiet else 1, device=args.device,
